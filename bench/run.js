@@ -1,0 +1,68 @@
+// Benchmark runner: `npm run bench [-- --filter NAME] [--json] [--record]`.
+// Each suite returns {name, value, unit, reference?, ratio?} rows; --json prints one JSON
+// object per line; --record also writes bench/results/<suite>-<date>.json with the
+// machine, date, commit and device.
+import Benchmark from 'benchmark';
+import { execSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as conv from './suites/conv.js';
+
+/** @type {Record<string, { run: (ctx: { measure: (name: string, fn: () => void) => number }) => Promise<object[]> | object[] }>} */
+const SUITES = { conv };
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const record = args.includes('--record');
+const fi = args.indexOf('--filter');
+const filter = fi >= 0 ? args[fi + 1] : undefined;
+const unknown = args.filter((a, i) => !['--json', '--record', '--filter'].includes(a) && args[i - 1] !== '--filter');
+if (unknown.length) {
+  console.error(`bench: unknown argument(s) ${unknown.join(' ')}; use --filter NAME, --json, --record`);
+  process.exit(2);
+}
+const names = Object.keys(SUITES).filter((n) => !filter || n.includes(filter));
+if (names.length === 0) {
+  console.error(`bench: no suite matches '${filter}'; suites: ${Object.keys(SUITES).join(', ')}`);
+  process.exit(2);
+}
+
+/** Seconds per call of fn, by benchmark.js (median-robust mean over its samples). */
+function measure(/** @type {string} */ name, /** @type {() => void} */ fn) {
+  const b = new Benchmark(name, fn, { minSamples: 5, maxTime: 1.5, initCount: 1 });
+  b.run();
+  if (b.error) throw b.error;
+  if (!json) process.stderr.write(`  ${name}: ${(b.stats.mean * 1e3).toFixed(2)} ms ±${b.stats.rme.toFixed(1)}% (${b.stats.sample.length} samples)\n`);
+  return b.stats.mean;
+}
+
+function gitDescribe() {
+  try { return execSync('git describe --always --dirty', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return 'unknown'; }
+}
+
+const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}` };
+for (const suite of names) {
+  if (!json) console.log(`suite ${suite} on ${machine.cpu} (${machine.cores} cores), node ${machine.node}`);
+  const rows = await SUITES[suite].run({ measure });
+  /** @type {{suite: string, device: string, name: string, value: number, unit: string, reference?: number, ratio?: number}[]} */
+  const out = rows.map((r) => ({ suite, device: 'cpu', .../** @type {{name: string, value: number, unit: string}} */ (r) }));
+  for (const r of out) {
+    if (json) console.log(JSON.stringify(r));
+    else {
+      const rr = r;
+      console.log(`  ${rr.name.padEnd(28)} ${rr.value.toFixed(2).padStart(9)} ${rr.unit}${rr.reference !== undefined ? `   reference ${rr.reference.toFixed(2)}   ratio ${rr.ratio?.toFixed(2)}x` : ''}`);
+    }
+  }
+  if (record) {
+    const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
+    mkdirSync(dir, { recursive: true });
+    const date = new Date().toISOString();
+    const file = join(dir, `${suite}-${date.slice(0, 10)}.json`);
+    const tmp = `${file}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ suite, date, commit: gitDescribe(), machine, results: out }, null, 2) + '\n');
+    renameSync(tmp, file);
+    if (!json) console.log(`  recorded ${file}`);
+  }
+}
