@@ -6,6 +6,7 @@
  */
 import type { ConvGeometry } from '../backend.js';
 import { gemmPackedA, packA, packedASize, packScratch } from './gemm.js';
+import { winogradApplies, winogradForward, winogradWeightGrad } from './winograd.js';
 
 let colScratch = new Float32Array(1024);
 function colBuffer(size: number): Float32Array {
@@ -38,7 +39,7 @@ export function im2col(x: Float32Array, n: number, g: ConvGeometry, col: Float32
           if (oxHi < outW) col.fill(0, dst + oxHi, dst + outW);
           const src = chOff + iy * w + oxLo * stride + kx - padLeft;
           if (stride === 1) {
-            col.set(x.subarray(src, src + (oxHi - oxLo)), dst + oxLo);
+            for (let ox = oxLo, s = src; ox < oxHi; ox++, s++) col[dst + ox] = x[s];
           } else {
             for (let ox = oxLo, s = src; ox < oxHi; ox++, s += stride) col[dst + ox] = x[s];
           }
@@ -50,6 +51,7 @@ export function im2col(x: Float32Array, n: number, g: ConvGeometry, col: Float32
 
 /** y = conv(x, w) + bias. */
 export function conv2dForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: ConvGeometry): Float32Array {
+  if (winogradApplies(g)) return winogradForward(x, w, bias, g);
   const { n, cin, cout, kh, kw, outH, outW } = g;
   const hw = outH * outW;
   const kdim = cin * kh * kw;
@@ -118,12 +120,13 @@ export function conv2dInputGrad(dy: Float32Array, w: Float32Array, g: ConvGeomet
   return dx;
 }
 
-/** dL/dw from x and dL/dy, accumulated over the batch in double precision. */
+/** dL/dw from x and dL/dy (each image's contraction is summed in double precision). */
 export function conv2dWeightGrad(x: Float32Array, dy: Float32Array, g: ConvGeometry): Float32Array {
+  if (winogradApplies(g)) return winogradWeightGrad(x, dy, g);
   const { n, cin, cout, kh, kw, outH, outW } = g;
   const hw = outH * outW;
   const kdim = cin * kh * kw;
-  const acc = new Float64Array(cout * kdim);
+  const acc = new Float32Array(cout * kdim);
   const col = colBuffer(kdim * hw);
   const ap = packScratch(packedASize(cout, hw));
   for (let b = 0; b < n; b++) {
@@ -131,5 +134,5 @@ export function conv2dWeightGrad(x: Float32Array, dy: Float32Array, g: ConvGeome
     packA(dy, b * cout * hw, hw, 1, cout, hw, ap);
     gemmPackedA(ap, col, 0, 1, hw, cout, kdim, hw, acc, 0, kdim);
   }
-  return Float32Array.from(acc);
+  return acc;
 }
