@@ -63,11 +63,12 @@ export function conv2dForward(x: Float32Array, w: Float32Array, bias: Float32Arr
   for (let b = 0; b < n; b++) {
     const o = b * cout * hw;
     if (bias) for (let co = 0; co < cout; co++) out.fill(bias[co], o + co * hw, o + (co + 1) * hw);
+    const ow = bias === null;
     if (is1x1) {
-      gemmPackedA(ap, x, b * cin * hw, hw, 1, cout, hw, kdim, out, o, hw);
+      gemmPackedA(ap, x, b * cin * hw, hw, 1, cout, hw, kdim, out, o, hw, 1, ow);
     } else {
       im2col(x, b, g, col);
-      gemmPackedA(ap, col, 0, hw, 1, cout, hw, kdim, out, o, hw);
+      gemmPackedA(ap, col, 0, hw, 1, cout, hw, kdim, out, o, hw, 1, ow);
     }
   }
   return out;

@@ -17,64 +17,78 @@ export function packedASize(m: number, k: number): number {
 
 /** Packs A (element (i,k) at a[off + i*rs + k*cs]) into 4-row panels, zero-padded. */
 export function packA(a: Arr, off: number, rs: number, cs: number, m: number, k: number, out: Float64Array): void {
-  const panels = Math.ceil(m / MR);
+  const panels = Math.ceil(m / 4);
   for (let p = 0; p < panels; p++) {
-    const base = p * k * MR;
-    for (let ii = 0; ii < MR; ii++) {
-      const i = p * MR + ii;
+    const base = p * k * 4;
+    for (let ii = 0; ii < 4; ii++) {
+      const i = p * 4 + ii;
       if (i < m) {
         let src = off + i * rs;
-        for (let kk = 0; kk < k; kk++) { out[base + kk * MR + ii] = a[src]; src += cs; }
+        for (let kk = 0, q = base + ii; kk < k; kk++, q += 4) { out[q] = a[src]; src += cs; }
       } else {
-        for (let kk = 0; kk < k; kk++) out[base + kk * MR + ii] = 0;
+        for (let kk = 0, q = base + ii; kk < k; kk++, q += 4) out[q] = 0;
       }
     }
   }
 }
 
 /**
- * C[cOff + i*crs + j] += sum_k A[i,k]·B[k,j], with A packed by packA and B(k,j) at
- * b[bOff + k*brs + j*bcs].
+ * C[cOff + i*crs + j*ccs] += sum_k A[i,k]·B[k,j] (or = with overwrite), with A packed by
+ * packA and B(k,j) at b[bOff + k*brs + j*bcs].
  */
 export function gemmPackedA(ap: Float64Array, b: Arr, bOff: number, brs: number, bcs: number,
-  m: number, n: number, k: number, c: Arr, cOff: number, crs: number): void {
+  m: number, n: number, k: number, c: Arr, cOff: number, crs: number, ccs = 1, overwrite = false): void {
+
   const pm = Math.ceil(m / MR);
   const nEven = n - (n & 1);
   for (let p = 0; p < pm; p++) {
     const i0 = p * MR;
     const rows = Math.min(MR, m - i0);
-    const aStart = p * k * MR;
-    const aEnd = aStart + k * MR;
-    const r0 = cOff + i0 * crs, r1 = r0 + crs, r2 = r1 + crs, r3 = r2 + crs;
-    for (let j0 = 0; j0 < nEven; j0 += 2) {
-      let c00 = 0, c01 = 0, c10 = 0, c11 = 0, c20 = 0, c21 = 0, c30 = 0, c31 = 0;
-      let bp0 = bOff + j0 * bcs;
-      let bp1 = bp0 + bcs;
-      for (let ai = aStart; ai < aEnd; ai += MR) {
-        const a0 = ap[ai], a1 = ap[ai + 1], a2 = ap[ai + 2], a3 = ap[ai + 3];
-        const b0 = b[bp0], b1 = b[bp1];
-        c00 += a0 * b0; c10 += a1 * b0; c20 += a2 * b0; c30 += a3 * b0;
-        c01 += a0 * b1; c11 += a1 * b1; c21 += a2 * b1; c31 += a3 * b1;
-        bp0 += brs; bp1 += brs;
-      }
-      c[r0 + j0] += c00; c[r0 + j0 + 1] += c01;
-      if (rows > 1) { c[r1 + j0] += c10; c[r1 + j0 + 1] += c11; }
-      if (rows > 2) { c[r2 + j0] += c20; c[r2 + j0 + 1] += c21; }
-      if (rows > 3) { c[r3 + j0] += c30; c[r3 + j0 + 1] += c31; }
+    if (rows === MR) kernel4x2(ap, p * k * MR, k, b, bOff, brs, bcs, nEven, c, cOff + i0 * crs, crs, ccs, overwrite);
+    else edge(ap, p * k * MR, k, rows, 0, nEven, b, bOff, brs, bcs, c, cOff + i0 * crs, crs, ccs, overwrite);
+    if (nEven < n) edge(ap, p * k * MR, k, rows, nEven, n, b, bOff, brs, bcs, c, cOff + i0 * crs, crs, ccs, overwrite);
+  }
+}
+
+/** The hot loop: full 4-row panel times column pairs [0, nEven). Kept small so V8 keeps all accumulators in registers. */
+function kernel4x2(ap: Float64Array, aStart: number, k: number, b: Arr, bOff: number, brs: number, bcs: number,
+  nEven: number, c: Arr, cOff: number, crs: number, ccs: number, overwrite: boolean): void {
+  const aEnd = aStart + k * 4;
+  for (let j0 = 0; j0 < nEven; j0 += 2) {
+    let c00 = 0, c01 = 0, c10 = 0, c11 = 0, c20 = 0, c21 = 0, c30 = 0, c31 = 0;
+    let bp = bOff + j0 * bcs;
+    // literal 4 (not MR): V8 does not constant-fold module bindings in this loop
+    for (let ai = aStart; ai < aEnd; ai += 4, bp += brs) {
+      const a0 = ap[ai], a1 = ap[ai + 1], a2 = ap[ai + 2], a3 = ap[ai + 3];
+      const b0 = b[bp];
+      c00 += a0 * b0; c10 += a1 * b0; c20 += a2 * b0; c30 += a3 * b0;
+      const b1 = b[bp + bcs];
+      c01 += a0 * b1; c11 += a1 * b1; c21 += a2 * b1; c31 += a3 * b1;
     }
-    if (nEven < n) {
-      const j0 = nEven;
-      let c00 = 0, c10 = 0, c20 = 0, c30 = 0;
-      let bp0 = bOff + j0 * bcs;
-      for (let ai = aStart; ai < aEnd; ai += MR) {
-        const b0 = b[bp0];
-        c00 += ap[ai] * b0; c10 += ap[ai + 1] * b0; c20 += ap[ai + 2] * b0; c30 += ap[ai + 3] * b0;
-        bp0 += brs;
-      }
-      c[r0 + j0] += c00;
-      if (rows > 1) c[r1 + j0] += c10;
-      if (rows > 2) c[r2 + j0] += c20;
-      if (rows > 3) c[r3 + j0] += c30;
+    const o = cOff + j0 * ccs;
+    if (overwrite) {
+      c[o] = c00; c[o + ccs] = c01;
+      c[o + crs] = c10; c[o + crs + ccs] = c11;
+      c[o + 2 * crs] = c20; c[o + 2 * crs + ccs] = c21;
+      c[o + 3 * crs] = c30; c[o + 3 * crs + ccs] = c31;
+    } else {
+      c[o] += c00; c[o + ccs] += c01;
+      c[o + crs] += c10; c[o + crs + ccs] += c11;
+      c[o + 2 * crs] += c20; c[o + 2 * crs + ccs] += c21;
+      c[o + 3 * crs] += c30; c[o + 3 * crs + ccs] += c31;
+    }
+  }
+}
+
+/** Partial panels and the odd last column, one output at a time. */
+function edge(ap: Float64Array, aStart: number, k: number, rows: number, j0: number, j1: number,
+  b: Arr, bOff: number, brs: number, bcs: number, c: Arr, cOff: number, crs: number, ccs: number, overwrite: boolean): void {
+  for (let j = j0; j < j1; j++) {
+    for (let i = 0; i < rows; i++) {
+      let s = 0;
+      for (let kk = 0, ai = aStart + i, bp = bOff + j * bcs; kk < k; kk++, ai += 4, bp += brs) s += ap[ai] * b[bp];
+      const q = cOff + i * crs + j * ccs;
+      c[q] = overwrite ? s : c[q] + s;
     }
   }
 }

@@ -40,14 +40,13 @@ function chunkSize(g: ConvGeometry, tilesPerImage: number): number {
 let CHUNK_KB = Number(process.env.NEURALCPM_WINOGRAD_CHUNK_KB ?? 768);
 
 /**
- * V[ξ][ci][t] = (Bᵀ d B)[ξ] for every input tile t of images [b0, b0 + nb).
- * t runs over (image, tile row, tile column).
+ * V[t][ξ][ci] = (Bᵀ d B)[ξ] for every input tile t of images [b0, b0 + nb); t runs over
+ * (image, tile row, tile column). Tile-major keeps each tile's 16·cin values together.
  */
 function transformInput(x: Float32Array, g: ConvGeometry, b0: number, nb: number, th: number, tw: number, v: Float32Array): void {
   const { cin, h, w, padTop, padLeft } = g;
   const tpi = th * tw;
-  const T = nb * tpi;
-  const plane = cin * T;
+  const plane = cin; // stride between successive ξ of one (tile, channel)
   // A zero-padded copy of one channel, so every 4×4 patch is in bounds.
   const ph = 2 * th + 2, pw = 2 * tw + 2;
   const pad = work(2, ph * pw);
@@ -61,9 +60,9 @@ function transformInput(x: Float32Array, g: ConvGeometry, b0: number, nb: number
         const xlo = Math.max(0, padLeft), xhi = Math.min(pw, w + padLeft);
         for (let xx = xlo, s = src + iy * w + xlo - padLeft; xx < xhi; xx++, s++) pad[yy * pw + xx] = x[s];
       }
-      let o = ci * T + bi * tpi;
+      let o = bi * tpi * 16 * cin + ci;
       for (let ty = 0; ty < th; ty++) {
-        for (let tx = 0; tx < tw; tx++, o++) {
+        for (let tx = 0; tx < tw; tx++, o += 16 * cin) {
           const s0 = 2 * ty * pw + 2 * tx, s1 = s0 + pw, s2 = s1 + pw, s3 = s2 + pw;
           // Bᵀ d on rows: r0 = d0 - d2, r1 = d1 + d2, r2 = d2 - d1, r3 = d1 - d3 (per column c)
           const d00 = pad[s0], d01 = pad[s0 + 1], d02 = pad[s0 + 2], d03 = pad[s0 + 3];
@@ -130,20 +129,20 @@ export function winogradForward(x: Float32Array, w: Float32Array, bias: Float32A
     const nb = Math.min(chunk, n - b0);
     const T = nb * tpi;
     transformInput(x, g, b0, nb, th, tw, v);
-    m.fill(0, 0, 16 * cout * T);
+    // M[t][ξ][co] = Σ_ci U[ξ][co][ci] · V[t][ξ][ci]
     for (let xi = 0; xi < 16; xi++) {
-      gemmPackedA(ap.subarray(xi * pa, (xi + 1) * pa), v, xi * cin * T, T, 1, cout, T, cin, m, xi * cout * T, T);
+      gemmPackedA(ap.subarray(xi * pa, (xi + 1) * pa), v, xi * cin, 1, 16 * cin, cout, T, cin, m, xi * cout, 1, 16 * cout, true);
     }
     // Y = Aᵀ M A per tile: rows y0 = m0 + m1 + m2, y1 = m1 - m2 - m3, then the same on columns.
-    const plane = cout * T;
-    for (let co = 0; co < cout; co++) {
-      const bv = bias ? bias[co] : 0;
-      for (let bi = 0; bi < nb; bi++) {
-        const ob = ((b0 + bi) * cout + co) * outH * outW;
-        for (let ty = 0; ty < th; ty++) {
-          for (let tx = 0; tx < tw; tx++) {
-            const t = bi * tpi + ty * tw + tx;
-            const q = co * T + t;
+    const plane = cout;
+    for (let bi = 0; bi < nb; bi++) {
+      for (let ty = 0; ty < th; ty++) {
+        for (let tx = 0; tx < tw; tx++) {
+          const t = bi * tpi + ty * tw + tx;
+          for (let co = 0; co < cout; co++) {
+            const bv = bias ? bias[co] : 0;
+            const ob = ((b0 + bi) * cout + co) * outH * outW;
+            const q = t * 16 * cout + co;
             // column sums of rows (m0 + m1 + m2) and (m1 - m2 - m3) for the four columns
             let p = q;
             const m00 = m[p], m01 = m[p += plane], m02 = m[p += plane], m03 = m[p += plane];
@@ -212,7 +211,7 @@ export function winogradWeightGrad(x: Float32Array, dy: Float32Array, g: ConvGeo
     }
     for (let xi = 0; xi < 16; xi++) {
       // acc[ξ][co][ci] += Σ_t Z[ξ][co][t] · V[ξ][ci][t]
-      gemmPackedA(zp.subarray(xi * xiStride, (xi + 1) * xiStride), v, xi * cin * T, 1, T, cout, cin, T, acc, xi * cout * cin, cin);
+      gemmPackedA(zp.subarray(xi * xiStride, (xi + 1) * xiStride), v, xi * cin, 16 * cin, 1, cout, cin, T, acc, xi * cout * cin, cin);
     }
   }
   // dg = Gᵀ M G per (co, ci); Gᵀ rows: [1, ½, ½, 0], [0, ½, -½, 0], [0, ½, ½, 1]
