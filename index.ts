@@ -13,3 +13,9 @@ export { valueAndGrad, grad, noGrad, isRecording, type Params } from './autodiff
 export * as nn from './autodiff/nn.js';
 export { Adam, AdamW, WeightEMA, type AdamOptions, type AdamState } from './autodiff/optim.js';
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, checkParamsMatch } from './autodiff/safetensors.js';
+export { neighbourOffsets, neighbourTable, wrapDelta } from './cpm/lattice.js';
+export { CpmState, validateConfiguration, type Configuration } from './cpm/state.js';
+export { Contact, Volume, ExternalField, DirectedMotion, Hamiltonian, type Term, type DirectionFn } from './cpm/hamiltonian.js';
+export { ExactSampler, type ExactSamplerOptions, type SamplerStats } from './cpm/samplers/exact.js';
+export { seedDisc, type DiscSeedOptions } from './cpm/init.js';
+export { cellsortScenario, validateScenario, buildHamiltonian, CELLSORT_PARAMETERS, CELLSORT_LATTICES, type ScenarioConfig } from './cpm/scenario.js';

@@ -1,0 +1,255 @@
+/**
+ * The CPM state on a periodic lattice (ids and types) with incremental bookkeeping: cell
+ * volumes, periodic-aware centres of mass, per-site counts of unlike Moore neighbours, the
+ * boundary set (sites with at least one), and E(x), the number of ordered unlike Moore
+ * pairs. A copy updates all of it in O(neighbourhood); nothing scans the lattice.
+ */
+import { neighbourTable, wrapDelta } from './lattice.js';
+
+/** A plain, serialisable configuration: ids (H·W, row-major) and a type per id. */
+export interface Configuration {
+  height: number;
+  width: number;
+  ids: Int32Array;
+  /** types[c] for c = 0..N; types[0] = 0 (the medium). */
+  types: Int32Array;
+}
+
+/** Checks a configuration and says what is wrong with it. */
+export function validateConfiguration(c: Configuration, source = 'configuration'): void {
+  const { height, width, ids, types } = c;
+  if (!Number.isInteger(height) || !Number.isInteger(width) || height < 3 || width < 3) {
+    throw new Error(`${source}: lattice must be at least 3x3 with integer sides, got ${height}x${width}`);
+  }
+  if (!(ids instanceof Int32Array)) throw new Error(`${source}: ids must be an Int32Array, got ${Object.prototype.toString.call(ids)}`);
+  if (!(types instanceof Int32Array)) throw new Error(`${source}: types must be an Int32Array (one type per id, types[0] = 0), got ${Object.prototype.toString.call(types)}`);
+  if (ids.length !== height * width) throw new Error(`${source}: ids has ${ids.length} entries but the lattice ${height}x${width} has ${height * width} sites`);
+  if (types.length < 1 || types[0] !== 0) throw new Error(`${source}: types[0] must be 0 (the medium's type), got ${types[0]}`);
+  const n = types.length - 1;
+  for (let i = 0; i < ids.length; i++) {
+    const v = ids[i];
+    if (v < 0 || v > n) {
+      throw new Error(`${source}: id ${v} at site ${i} (y=${Math.floor(i / width)}, x=${i % width}) is out of range 0..${n}; types has entries for ids 0..${n} only — add a type for every cell id`);
+    }
+  }
+  for (let c = 1; c <= n; c++) {
+    if (types[c] < 1) throw new Error(`${source}: cell ${c} has type ${types[c]}; cell types start at 1 (type 0 is the medium)`);
+  }
+}
+
+/** The live state of a CPM chain. */
+export class CpmState {
+  readonly height: number;
+  readonly width: number;
+  readonly size: number;
+  readonly ids: Int32Array;
+  readonly types: Int32Array;
+  /** Number of cells N (ids 1..N). */
+  readonly cells: number;
+  /** Number of types including the medium's. */
+  readonly typeCount: number;
+  readonly volume: Int32Array;
+  /** Moore (order-2) neighbour table, 8 per site. */
+  readonly moore: Int32Array;
+  /** Per-site number of Moore neighbours with another id. */
+  readonly unlike: Uint8Array;
+  /** The boundary set as a dense list plus each site's position in it (-1 if absent). */
+  readonly boundary: Int32Array;
+  readonly boundaryPos: Int32Array;
+  boundarySize = 0;
+  /** E(x): ordered unlike Moore pairs. */
+  unlikePairs = 0;
+  /** Centre-of-mass bookkeeping: a reference site per cell and sums of minimal-image offsets from it. */
+  private readonly refY: Int32Array;
+  private readonly refX: Int32Array;
+  private readonly sumDy: Float64Array;
+  private readonly sumDx: Float64Array;
+
+  constructor(c: Configuration) {
+    validateConfiguration(c);
+    this.height = c.height;
+    this.width = c.width;
+    this.size = c.height * c.width;
+    this.ids = Int32Array.from(c.ids);
+    this.types = Int32Array.from(c.types);
+    this.cells = this.types.length - 1;
+    this.typeCount = Math.max(...this.types) + 1;
+    this.moore = neighbourTable(this.height, this.width, 2);
+    this.volume = new Int32Array(this.cells + 1);
+    this.unlike = new Uint8Array(this.size);
+    this.boundary = new Int32Array(this.size);
+    this.boundaryPos = new Int32Array(this.size).fill(-1);
+    this.refY = new Int32Array(this.cells + 1).fill(-1);
+    this.refX = new Int32Array(this.cells + 1).fill(-1);
+    this.sumDy = new Float64Array(this.cells + 1);
+    this.sumDx = new Float64Array(this.cells + 1);
+    this.recomputeAll();
+  }
+
+  /** Rebuilds every derived quantity from ids (used at construction and by checks). */
+  recomputeAll(): void {
+    this.volume.fill(0);
+    this.refY.fill(-1);
+    this.sumDy.fill(0);
+    this.sumDx.fill(0);
+    this.boundaryPos.fill(-1);
+    this.boundarySize = 0;
+    this.unlikePairs = 0;
+    for (let s = 0; s < this.size; s++) {
+      const c = this.ids[s];
+      this.volume[c]++;
+      this.addToCom(c, s);
+      let u = 0;
+      for (let i = 0; i < 8; i++) if (this.ids[this.moore[s * 8 + i]] !== c) u++;
+      this.unlike[s] = u;
+      this.unlikePairs += u;
+      if (u > 0) this.boundaryAdd(s);
+    }
+  }
+
+  private boundaryAdd(s: number): void {
+    this.boundaryPos[s] = this.boundarySize;
+    this.boundary[this.boundarySize++] = s;
+  }
+  private boundaryRemove(s: number): void {
+    const p = this.boundaryPos[s];
+    const last = this.boundary[--this.boundarySize];
+    this.boundary[p] = last;
+    this.boundaryPos[last] = p;
+    this.boundaryPos[s] = -1;
+  }
+
+  private addToCom(c: number, s: number): void {
+    if (c === 0) return;
+    const y = (s / this.width) | 0, x = s - y * this.width;
+    if (this.volume[c] === 1 || this.refY[c] < 0) {
+      this.refY[c] = y; this.refX[c] = x; this.sumDy[c] = 0; this.sumDx[c] = 0;
+      if (this.volume[c] === 1) return;
+    }
+    this.sumDy[c] += wrapDelta(y, this.refY[c], this.height);
+    this.sumDx[c] += wrapDelta(x, this.refX[c], this.width);
+    // Re-anchor the reference near the centre when the cell has drifted, so that minimal
+    // images stay consistent for cells that travel across the lattice.
+    const v = this.volume[c];
+    const my = this.sumDy[c] / v, mx = this.sumDx[c] / v;
+    if (Math.abs(my) > this.height / 8) {
+      const sh = Math.round(my);
+      this.refY[c] = (((this.refY[c] + sh) % this.height) + this.height) % this.height;
+      this.sumDy[c] -= sh * v;
+    }
+    if (Math.abs(mx) > this.width / 8) {
+      const sh = Math.round(mx);
+      this.refX[c] = (((this.refX[c] + sh) % this.width) + this.width) % this.width;
+      this.sumDx[c] -= sh * v;
+    }
+  }
+  private removeFromCom(c: number, s: number): void {
+    if (c === 0) return;
+    const y = (s / this.width) | 0, x = s - y * this.width;
+    this.sumDy[c] -= wrapDelta(y, this.refY[c], this.height);
+    this.sumDx[c] -= wrapDelta(x, this.refX[c], this.width);
+  }
+
+  /**
+   * Centre of mass of cell c as [y, x], in [0, H) × [0, W), computed by unwrapping the
+   * cell's sites relative to a reference site (cells must be smaller than half the lattice).
+   * NaN for an empty cell.
+   */
+  centre(c: number, out: Float64Array | number[] = [0, 0]): Float64Array | number[] {
+    const v = this.volume[c];
+    if (c === 0 || v === 0) { out[0] = NaN; out[1] = NaN; return out; }
+    let y = this.refY[c] + this.sumDy[c] / v, x = this.refX[c] + this.sumDx[c] / v;
+    y = ((y % this.height) + this.height) % this.height;
+    x = ((x % this.width) + this.width) % this.width;
+    out[0] = y; out[1] = x;
+    return out;
+  }
+
+  /** Type of the id at site s. */
+  typeAt(s: number): number {
+    return this.types[this.ids[s]];
+  }
+
+  /** Number of Moore neighbours of t with id c. */
+  neighboursWithId(t: number, c: number): number {
+    let n = 0;
+    for (let i = 0; i < 8; i++) if (this.ids[this.moore[t * 8 + i]] === c) n++;
+    return n;
+  }
+
+  /** Change of E(x) if site t took id c. */
+  unlikePairsDelta(t: number, c: number): number {
+    const old = this.ids[t];
+    let d = 0;
+    for (let i = 0; i < 8; i++) {
+      const v = this.ids[this.moore[t * 8 + i]];
+      d += (v !== c ? 1 : 0) - (v !== old ? 1 : 0);
+    }
+    return 2 * d;
+  }
+
+  /** Sets site t to id c, updating volumes, centres, unlike counts, the boundary and E. */
+  setId(t: number, c: number): void {
+    const old = this.ids[t];
+    if (old === c) return;
+    this.removeFromCom(old, t);
+    this.volume[old]--;
+    this.ids[t] = c;
+    this.volume[c]++;
+    this.addToCom(c, t);
+    const base = t * 8;
+    let ut = 0;
+    for (let i = 0; i < 8; i++) {
+      const n = this.moore[base + i];
+      const v = this.ids[n];
+      // neighbour n's count changes by (v != c) - (v != old); t's own count is rebuilt
+      const d = (v !== c ? 1 : 0) - (v !== old ? 1 : 0);
+      if (v !== c) ut++;
+      if (d !== 0) {
+        const before = this.unlike[n];
+        const after = before + d;
+        this.unlike[n] = after;
+        this.unlikePairs += d;
+        if (before === 0) this.boundaryAdd(n);
+        else if (after === 0) this.boundaryRemove(n);
+      }
+    }
+    const beforeT = this.unlike[t];
+    this.unlike[t] = ut;
+    this.unlikePairs += ut - beforeT;
+    if (beforeT === 0 && ut > 0) this.boundaryAdd(t);
+    else if (beforeT > 0 && ut === 0) this.boundaryRemove(t);
+  }
+
+  /** A plain copy of the configuration. */
+  configuration(): Configuration {
+    return { height: this.height, width: this.width, ids: Int32Array.from(this.ids), types: Int32Array.from(this.types) };
+  }
+
+  /**
+   * Compares the incremental bookkeeping with a full recomputation; returns a list of
+   * differences (empty when consistent). For tests and debugging.
+   */
+  verify(): string[] {
+    const fresh = new CpmState(this.configuration());
+    const diffs: string[] = [];
+    for (let c = 0; c <= this.cells; c++) {
+      if (fresh.volume[c] !== this.volume[c]) diffs.push(`volume[${c}] ${this.volume[c]} vs ${fresh.volume[c]}`);
+      if (c > 0 && this.volume[c] > 0) {
+        const a = this.centre(c), b = fresh.centre(c);
+        const dy = Math.abs(wrapDelta(a[0], b[0], this.height)), dx = Math.abs(wrapDelta(a[1], b[1], this.width));
+        if (dy > 1e-6 || dx > 1e-6) diffs.push(`centre[${c}] ${a} vs ${b}`);
+      }
+    }
+    if (fresh.unlikePairs !== this.unlikePairs) diffs.push(`E ${this.unlikePairs} vs ${fresh.unlikePairs}`);
+    if (fresh.boundarySize !== this.boundarySize) diffs.push(`boundary size ${this.boundarySize} vs ${fresh.boundarySize}`);
+    for (let s = 0; s < this.size; s++) {
+      if (fresh.unlike[s] !== this.unlike[s]) { diffs.push(`unlike[${s}] ${this.unlike[s]} vs ${fresh.unlike[s]}`); break; }
+      if ((fresh.boundaryPos[s] >= 0) !== (this.boundaryPos[s] >= 0)) { diffs.push(`boundary membership of ${s}`); break; }
+    }
+    for (let i = 0; i < this.boundarySize; i++) {
+      if (this.boundaryPos[this.boundary[i]] !== i) { diffs.push(`boundary index ${i} inconsistent`); break; }
+    }
+    return diffs;
+  }
+}
