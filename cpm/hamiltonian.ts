@@ -57,9 +57,15 @@ export class Contact implements Term {
     if (!(divisor > 0)) throw new Error(`Contact: divisor must be positive, got ${divisor}`);
     if (!Number.isInteger(order) || order < 1 || order > 6) throw new Error(`Contact: order must be 1..6, got ${order}`);
   }
+  private cached: Int32Array | null = null;
+  private cachedFor: CpmState | null = null;
+  /** The neighbour table for this state's lattice (looked up once per state). */
   private table(s: CpmState): Int32Array {
+    if (this.cachedFor === s && this.cached) return this.cached;
     if (s.typeCount > this.types) throw new Error(`Contact: the state has ${s.typeCount} types but J is ${this.types}x${this.types}`);
-    return neighbourTable(s.height, s.width, this.order);
+    this.cached = neighbourTable(s.height, s.width, this.order);
+    this.cachedFor = s;
+    return this.cached;
   }
   energy(s: CpmState): number {
     const tab = this.table(s);

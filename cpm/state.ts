@@ -107,6 +107,8 @@ export class CpmState {
     }
   }
 
+
+
   private boundaryAdd(s: number): void {
     this.boundaryPos[s] = this.boundarySize;
     this.boundary[this.boundarySize++] = s;
@@ -190,33 +192,39 @@ export class CpmState {
 
   /** Sets site t to id c, updating volumes, centres, unlike counts, the boundary and E. */
   setId(t: number, c: number): void {
-    const old = this.ids[t];
+    const ids = this.ids, moore = this.moore, unlike = this.unlike;
+    const old = ids[t];
     if (old === c) return;
     this.removeFromCom(old, t);
     this.volume[old]--;
-    this.ids[t] = c;
+    ids[t] = c;
     this.volume[c]++;
     this.addToCom(c, t);
-    const base = t * 8;
-    let ut = 0;
-    for (let i = 0; i < 8; i++) {
-      const n = this.moore[base + i];
-      const v = this.ids[n];
-      // neighbour n's count changes by (v != c) - (v != old); t's own count is rebuilt
-      const d = (v !== c ? 1 : 0) - (v !== old ? 1 : 0);
-      if (v !== c) ut++;
-      if (d !== 0) {
-        const before = this.unlike[n];
-        const after = before + d;
-        this.unlike[n] = after;
-        this.unlikePairs += d;
-        if (before === 0) this.boundaryAdd(n);
-        else if (after === 0) this.boundaryRemove(n);
+    let ut = 0, dE = 0;
+    for (let q = t * 8, end = q + 8; q < end; q++) {
+      const n = moore[q];
+      const v = ids[n];
+      if (v === old) {
+        // n was like t and is now unlike
+        ut++;
+        const u = unlike[n];
+        unlike[n] = u + 1;
+        dE++;
+        if (u === 0) this.boundaryAdd(n);
+      } else if (v === c) {
+        // n was unlike t and is now like
+        const u = unlike[n] - 1;
+        unlike[n] = u;
+        dE--;
+        if (u === 0) this.boundaryRemove(n);
+      } else {
+        ut++;
       }
     }
-    const beforeT = this.unlike[t];
-    this.unlike[t] = ut;
-    this.unlikePairs += ut - beforeT;
+    const beforeT = unlike[t];
+    unlike[t] = ut;
+    // both ordered pairs of every changed neighbour relation count
+    this.unlikePairs += dE + (ut - beforeT);
     if (beforeT === 0 && ut > 0) this.boundaryAdd(t);
     else if (beforeT > 0 && ut === 0) this.boundaryRemove(t);
   }
@@ -250,6 +258,7 @@ export class CpmState {
     for (let i = 0; i < this.boundarySize; i++) {
       if (this.boundaryPos[this.boundary[i]] !== i) { diffs.push(`boundary index ${i} inconsistent`); break; }
     }
+
     return diffs;
   }
 }

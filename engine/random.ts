@@ -11,24 +11,37 @@ import type { Tensor } from './tensor.js';
 /** A random key: two 32-bit words. */
 export type Key = readonly [number, number];
 
-const ROT = [13, 15, 26, 6, 17, 29, 16, 24];
-
 /** Threefry-2x32-20 of the counter (c0, c1) under key (k0, k1); writes two words to out[o], out[o+1]. */
 export function threefry2x32(k0: number, k1: number, c0: number, c1: number, out: Uint32Array, o: number): void {
-  const k2 = (k0 ^ k1 ^ 0x1bd11bda) >>> 0;
-  const ks = [k0 >>> 0, k1 >>> 0, k2];
-  let x0 = (c0 + ks[0]) >>> 0;
-  let x1 = (c1 + ks[1]) >>> 0;
-  for (let r = 0; r < 5; r++) {
-    for (let i = 0; i < 4; i++) {
-      const rot = ROT[(r & 1) * 4 + i];
-      x0 = (x0 + x1) >>> 0;
-      x1 = ((x1 << rot) | (x1 >>> (32 - rot))) >>> 0;
-      x1 = (x1 ^ x0) >>> 0;
-    }
-    x0 = (x0 + ks[(r + 1) % 3]) >>> 0;
-    x1 = (x1 + ks[(r + 2) % 3] + r + 1) >>> 0;
-  }
+  // Rotations 13 15 26 6 | 17 29 16 24, key injection every 4 rounds (unrolled; no allocation).
+  const ks0 = k0 >>> 0, ks1 = k1 >>> 0, ks2 = (ks0 ^ ks1 ^ 0x1bd11bda) >>> 0;
+  let x0 = (c0 + ks0) | 0;
+  let x1 = (c1 + ks1) | 0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 13) | (x1 >>> 19)) ^ x0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 15) | (x1 >>> 17)) ^ x0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 26) | (x1 >>> 6)) ^ x0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 6) | (x1 >>> 26)) ^ x0;
+  x0 = (x0 + ks1) | 0; x1 = (x1 + ks2 + 1) | 0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 17) | (x1 >>> 15)) ^ x0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 29) | (x1 >>> 3)) ^ x0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 16) | (x1 >>> 16)) ^ x0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 24) | (x1 >>> 8)) ^ x0;
+  x0 = (x0 + ks2) | 0; x1 = (x1 + ks0 + 2) | 0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 13) | (x1 >>> 19)) ^ x0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 15) | (x1 >>> 17)) ^ x0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 26) | (x1 >>> 6)) ^ x0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 6) | (x1 >>> 26)) ^ x0;
+  x0 = (x0 + ks0) | 0; x1 = (x1 + ks1 + 3) | 0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 17) | (x1 >>> 15)) ^ x0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 29) | (x1 >>> 3)) ^ x0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 16) | (x1 >>> 16)) ^ x0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 24) | (x1 >>> 8)) ^ x0;
+  x0 = (x0 + ks1) | 0; x1 = (x1 + ks2 + 4) | 0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 13) | (x1 >>> 19)) ^ x0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 15) | (x1 >>> 17)) ^ x0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 26) | (x1 >>> 6)) ^ x0;
+  x0 = (x0 + x1) | 0; x1 = ((x1 << 6) | (x1 >>> 26)) ^ x0;
+  x0 = (x0 + ks2) | 0; x1 = (x1 + ks0 + 5) | 0;
   out[o] = x0;
   out[o + 1] = x1;
 }
@@ -102,10 +115,25 @@ export class RandomStream {
     const hi = this.nextUint32() >>> 5, lo = this.nextUint32() >>> 6;
     return (hi * 67108864 + lo) / 9007199254740992;
   }
-  /** A uniform integer in [0, n), unbiased, n <= 2^32. */
+  /**
+   * A uniform integer in [0, n), unbiased. For n < 2^21 one 32-bit word usually suffices
+   * (multiply-shift with rejection of the biased sliver); larger n use 53 bits.
+   */
   int(n: number): number {
-    if (n <= 0x100000000 && (n & (n - 1)) === 0 && n > 0 && n <= 0x80000000) return this.nextUint32() & (n - 1);
+    if (n < 0x200000) {
+      for (;;) {
+        const m = this.nextUint32() * n;
+        const hi = Math.floor(m * 2.3283064365386963e-10);
+        const lo = m - hi * 0x100000000;
+        // lo < 2^32 mod n (< n) marks the biased sliver; test the cheap bound first
+        if (lo >= n || lo >= 0x100000000 % n) return hi;
+      }
+    }
     return Math.floor(this.uniform() * n);
+  }
+  /** A uniform double in [0, 1) with 32 random bits (enough for acceptance tests). */
+  uniform32(): number {
+    return this.nextUint32() / 0x100000000;
   }
   /** A standard normal (Box-Muller). */
   normal(): number {
