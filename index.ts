@@ -19,3 +19,8 @@ export { Contact, Volume, ExternalField, DirectedMotion, Hamiltonian, type Term,
 export { ExactSampler, type ExactSamplerOptions, type SamplerStats } from './cpm/samplers/exact.js';
 export { seedDisc, type DiscSeedOptions } from './cpm/init.js';
 export { cellsortScenario, validateScenario, buildHamiltonian, CELLSORT_PARAMETERS, CELLSORT_LATTICES, type ScenarioConfig } from './cpm/scenario.js';
+export { encodeNpz, decodeNpz, encodeNpy, decodeNpy, type NpyValue, type NpyArray } from './cpm/io/npz.js';
+export { saveDataset, loadDataset, encodeDataset, decodeDataset, sampleOf, type Dataset } from './cpm/io/dataset.js';
+export { encodePng, savePng, encodeGif, saveGif, renderIndexed, PALETTE, type PictureOptions } from './cpm/pictures.js';
+export { volumesOf, componentCount, cellMask, cellComponentCounts } from './cpm/analysis.js';
+export { generateSample, generateDataset, ensureDataset, type GenerateOptions } from './cpm/datagen.js';

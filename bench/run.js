@@ -9,9 +9,10 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as conv from './suites/conv.js';
+import * as cpm from './suites/cpm.js';
 
 /** @type {Record<string, { run: (ctx: { measure: (name: string, fn: () => void) => number }) => Promise<object[]> | object[] }>} */
-const SUITES = { conv };
+const SUITES = { conv, cpm };
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -60,7 +61,8 @@ for (const suite of names) {
     if (json) console.log(JSON.stringify(r));
     else {
       const rr = r;
-      console.log(`  ${rr.name.padEnd(28)} ${rr.value.toFixed(2).padStart(9)} ${rr.unit}${rr.reference !== undefined ? `   reference ${rr.reference.toFixed(2)}   ratio ${rr.ratio?.toFixed(2)}x` : ''}`);
+      const extra = /** @type {{morpheus?: number, vsMorpheus?: number}} */ (r);
+      console.log(`  ${rr.name.padEnd(28)} ${rr.value.toFixed(2).padStart(11)} ${rr.unit}${rr.reference !== undefined ? `   reference ${rr.reference.toFixed(2)}   ratio ${rr.ratio?.toFixed(2)}x` : ''}${extra.morpheus ? `   (Morpheus 2.2.4: ${extra.morpheus}, ${extra.vsMorpheus?.toFixed(2)}x)` : ''}`);
     }
   }
   if (record) {

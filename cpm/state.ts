@@ -59,6 +59,8 @@ export class CpmState {
   boundarySize = 0;
   /** E(x): ordered unlike Moore pairs. */
   unlikePairs = 0;
+  private readonly invWidth: number;
+  private readonly nbr = new Int32Array(8);
   /** Centre-of-mass bookkeeping: a reference site per cell and sums of minimal-image offsets from it. */
   private readonly refY: Int32Array;
   private readonly refX: Int32Array;
@@ -75,6 +77,7 @@ export class CpmState {
     this.cells = this.types.length - 1;
     this.typeCount = Math.max(...this.types) + 1;
     this.moore = neighbourTable(this.height, this.width, 2);
+    this.invWidth = 1 / this.width;
     this.volume = new Int32Array(this.cells + 1);
     this.unlike = new Uint8Array(this.size);
     this.boundary = new Int32Array(this.size);
@@ -123,7 +126,7 @@ export class CpmState {
 
   private addToCom(c: number, s: number): void {
     if (c === 0) return;
-    const y = (s / this.width) | 0, x = s - y * this.width;
+    const y = ((s + 0.5) * this.invWidth) | 0, x = s - y * this.width;
     if (this.volume[c] === 1 || this.refY[c] < 0) {
       this.refY[c] = y; this.refX[c] = x; this.sumDy[c] = 0; this.sumDx[c] = 0;
       if (this.volume[c] === 1) return;
@@ -133,21 +136,21 @@ export class CpmState {
     // Re-anchor the reference near the centre when the cell has drifted, so that minimal
     // images stay consistent for cells that travel across the lattice.
     const v = this.volume[c];
-    const my = this.sumDy[c] / v, mx = this.sumDx[c] / v;
-    if (Math.abs(my) > this.height / 8) {
-      const sh = Math.round(my);
+    const sy = this.sumDy[c], sx = this.sumDx[c];
+    if (sy * 8 > this.height * v || -sy * 8 > this.height * v) {
+      const sh = Math.round(sy / v);
       this.refY[c] = (((this.refY[c] + sh) % this.height) + this.height) % this.height;
       this.sumDy[c] -= sh * v;
     }
-    if (Math.abs(mx) > this.width / 8) {
-      const sh = Math.round(mx);
+    if (sx * 8 > this.width * v || -sx * 8 > this.width * v) {
+      const sh = Math.round(sx / v);
       this.refX[c] = (((this.refX[c] + sh) % this.width) + this.width) % this.width;
       this.sumDx[c] -= sh * v;
     }
   }
   private removeFromCom(c: number, s: number): void {
     if (c === 0) return;
-    const y = (s / this.width) | 0, x = s - y * this.width;
+    const y = ((s + 0.5) * this.invWidth) | 0, x = s - y * this.width;
     this.sumDy[c] -= wrapDelta(y, this.refY[c], this.height);
     this.sumDx[c] -= wrapDelta(x, this.refX[c], this.width);
   }
@@ -165,6 +168,22 @@ export class CpmState {
     x = ((x % this.width) + this.width) % this.width;
     out[0] = y; out[1] = x;
     return out;
+  }
+
+  /**
+   * Writes the 8 Moore neighbours of t into out, in the order of the `moore` table, by
+   * arithmetic (no table lookup: on large lattices the table does not stay in cache).
+   */
+  neighbours8(t: number, out: Int32Array): void {
+    const W = this.width;
+    const y = ((t + 0.5) * this.invWidth) | 0;
+    const x = t - y * W;
+    const up = y === 0 ? t - W + this.size : t - W;
+    const down = y === this.height - 1 ? t + W - this.size : t + W;
+    const l = x === 0 ? W - 1 : -1;
+    const r = x === W - 1 ? 1 - W : 1;
+    out[0] = up; out[1] = t + l; out[2] = t + r; out[3] = down;
+    out[4] = up + l; out[5] = up + r; out[6] = down + l; out[7] = down + r;
   }
 
   /** Type of the id at site s. */
@@ -192,33 +211,31 @@ export class CpmState {
 
   /** Sets site t to id c, updating volumes, centres, unlike counts, the boundary and E. */
   setId(t: number, c: number): void {
-    const ids = this.ids, moore = this.moore, unlike = this.unlike;
+    const ids = this.ids, unlike = this.unlike, nbr = this.nbr;
     const old = ids[t];
     if (old === c) return;
+    this.neighbours8(t, nbr);
     this.removeFromCom(old, t);
     this.volume[old]--;
     ids[t] = c;
     this.volume[c]++;
     this.addToCom(c, t);
     let ut = 0, dE = 0;
-    for (let q = t * 8, end = q + 8; q < end; q++) {
-      const n = moore[q];
+    for (let q = 0; q < 8; q++) {
+      const n = nbr[q];
       const v = ids[n];
-      if (v === old) {
-        // n was like t and is now unlike
-        ut++;
-        const u = unlike[n];
-        unlike[n] = u + 1;
-        dE++;
-        if (u === 0) this.boundaryAdd(n);
-      } else if (v === c) {
-        // n was unlike t and is now like
-        const u = unlike[n] - 1;
-        unlike[n] = u;
-        dE--;
-        if (u === 0) this.boundaryRemove(n);
-      } else {
-        ut++;
+      // Branch-free: isC = 1[v = c], isOld = 1[v = old] (((a ^ b) − 1) >>> 31 is 1 iff a = b).
+      // n's unlike count changes by 1[v ≠ c] − 1[v ≠ old] = isOld − isC; t's is rebuilt.
+      const isC = ((v ^ c) - 1) >>> 31, isOld = ((v ^ old) - 1) >>> 31;
+      ut += 1 - isC;
+      const d = isOld - isC;
+      const before = unlike[n];
+      const after = before + d;
+      unlike[n] = after;
+      dE += d;
+      if (d !== 0 && (before === 0 || after === 0)) {
+        if (before === 0) this.boundaryAdd(n);
+        else this.boundaryRemove(n);
       }
     }
     const beforeT = unlike[t];

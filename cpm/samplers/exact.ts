@@ -39,6 +39,7 @@ export class ExactSampler {
   private readonly volLambda: number = 0;
   private readonly volTarget: number = 0;
   private readonly others: Term[] = [];
+  private readonly nbr = new Int32Array(8);
 
   constructor(readonly state: CpmState, readonly hamiltonian: Hamiltonian, opts: ExactSamplerOptions) {
     const T = opts.temperature ?? 1;
@@ -69,14 +70,16 @@ export class ExactSampler {
     let d = 0;
     const J = this.contactJ;
     if (J !== null) {
-      const T = this.contactTypes, moore = s.moore;
+      const T = this.contactTypes, nbr = this.nbr;
+      s.neighbours8(t, nbr);
       const rowNew = types[c] * T, rowOld = types[old] * T;
       let e = 0;
-      for (let q = t * 8, end = q + 8; q < end; q++) {
-        const b = ids[moore[q]];
-        if (b === c) e -= J[rowOld + types[b]];
-        else if (b === old) e += J[rowNew + types[b]];
-        else { const tb = types[b]; e += J[rowNew + tb] - J[rowOld + tb]; }
+      for (let q = 0; q < 8; q++) {
+        const b = ids[nbr[q]];
+        const tb = types[b];
+        // branch-free 1[b ≠ c] and 1[b ≠ old]: ((b ^ c) − 1) >>> 31 is 1 exactly when b = c
+        const notC = 1 - (((b ^ c) - 1) >>> 31), notOld = 1 - (((b ^ old) - 1) >>> 31);
+        e += J[rowNew + tb] * notC - J[rowOld + tb] * notOld;
       }
       d += e * this.contactScale;
     }
@@ -97,7 +100,7 @@ export class ExactSampler {
     const E = s.unlikePairs;
     if (E === 0) throw new Error('ExactSampler: the lattice holds a single id, so no copy is possible; start from a configuration with at least two ids');
     const rng = this.rng;
-    const ids = s.ids, moore = s.moore, boundary = s.boundary, nb = s.boundarySize;
+    const ids = s.ids, boundary = s.boundary, nb = s.boundarySize, nbr = this.nbr;
     // A uniform unlike ordered pair: a uniform boundary target and a uniform Moore
     // neighbour, retried until their ids differ (each unlike pair has probability 1/(8·|B|)).
     // One 32-bit word per try: the target from the high part of word·|B| (multiply-shift)
@@ -107,7 +110,8 @@ export class ExactSampler {
     do {
       const w = rng.nextUint32();
       t = boundary[Math.floor(w * nb * 2.3283064365386963e-10)];
-      src = moore[t * 8 + (w & 7)];
+      s.neighbours8(t, nbr);
+      src = nbr[w & 7];
     } while (ids[src] === ids[t]);
     this.attempts++;
     this.mcs += 8 / E;
