@@ -98,6 +98,7 @@ export class Contact implements Term {
   }
   /** counts[a·T + b] (a ≤ b): unordered unlike pairs between types a and b; H = Σ J ⊙ counts / divisor. */
   stats(s: CpmState): Float64Array {
+    if (this.order === 2) return mooreContactStats(s.ids, s.types, s.height, s.width, this.types);
     const tab = this.table(s);
     const k = tab.length / s.size;
     const T = this.types;
@@ -119,6 +120,28 @@ export class Contact implements Term {
     for (let a = 0; a < this.types; a++) J.push(Array.from(this.j.subarray(a * this.types, (a + 1) * this.types)));
     return { term: this.name, J, order: this.order, divisor: this.divisor };
   }
+}
+
+/**
+ * Contact statistics over the Moore neighbourhood of a configuration, visiting each
+ * unordered pair once: counts[a·T + b] gets ½ per ordered unlike pair of types (a, b).
+ */
+export function mooreContactStats(ids: Int32Array, types: Int32Array, H: number, W: number, T: number): Float64Array {
+  const counts = new Float64Array(T * T);
+  for (let y = 0; y < H; y++) {
+    const down = (y + 1) % H;
+    for (let x = 0; x < W; x++) {
+      const a = ids[y * W + x], ta = types[a] * T;
+      const r = (x + 1) % W, l = (x + W - 1) % W;
+      // forward neighbours: right, down-left, down, down-right
+      const n1 = ids[y * W + r], n2 = ids[down * W + l], n3 = ids[down * W + x], n4 = ids[down * W + r];
+      if (n1 !== a) { const tb = types[n1]; counts[ta + tb] += 0.5; counts[tb * T + types[a]] += 0.5; }
+      if (n2 !== a) { const tb = types[n2]; counts[ta + tb] += 0.5; counts[tb * T + types[a]] += 0.5; }
+      if (n3 !== a) { const tb = types[n3]; counts[ta + tb] += 0.5; counts[tb * T + types[a]] += 0.5; }
+      if (n4 !== a) { const tb = types[n4]; counts[ta + tb] += 0.5; counts[tb * T + types[a]] += 0.5; }
+    }
+  }
+  return counts;
 }
 
 /** Volume constraint: H = λ Σ_{c ≥ 1} (V(c) − V*)². */

@@ -8,7 +8,8 @@
  * Copies that would remove a cell's last site are rejected (the vanishing guard).
  */
 import { RandomStream, type Key } from '../../engine/random.js';
-import { Contact, Volume, type Hamiltonian, type Term } from '../hamiltonian.js';
+import type { Hamiltonian } from '../hamiltonian.js';
+import { FastDelta } from '../fast-delta.js';
 import type { CpmState } from '../state.js';
 
 export interface ExactSamplerOptions {
@@ -27,19 +28,13 @@ export class ExactSampler {
   readonly temperature: number;
   readonly exactBoltzmann: boolean;
   private readonly rng: RandomStream;
+  private readonly nbr = new Int32Array(8);
   /** Elapsed time in Monte Carlo sweeps. */
   mcs = 0;
   attempts = 0;
   accepted = 0;
 
-  // The common terms are evaluated inline (Moore contact, volume); the rest through Term.deltaH.
-  private readonly contactJ: Float64Array | null = null;
-  private readonly contactTypes: number = 0;
-  private readonly contactScale: number = 0;
-  private readonly volLambda: number = 0;
-  private readonly volTarget: number = 0;
-  private readonly others: Term[] = [];
-  private readonly nbr = new Int32Array(8);
+  private readonly fast: FastDelta;
 
   constructor(readonly state: CpmState, readonly hamiltonian: Hamiltonian, opts: ExactSamplerOptions) {
     const T = opts.temperature ?? 1;
@@ -47,51 +42,12 @@ export class ExactSampler {
     this.temperature = T;
     this.exactBoltzmann = opts.exactBoltzmann ?? false;
     this.rng = new RandomStream(opts.key);
-    let contactDone = false, volumeDone = false;
-    for (const term of hamiltonian.terms) {
-      if (!contactDone && term instanceof Contact && term.order === 2) {
-        if (state.typeCount > term.types) throw new Error(`Contact: the state has ${state.typeCount} types but J is ${term.types}x${term.types}`);
-        this.contactJ = term.j; this.contactTypes = term.types; this.contactScale = 1 / term.divisor;
-        contactDone = true;
-      } else if (!volumeDone && term instanceof Volume) {
-        this.volLambda = term.lambda; this.volTarget = term.target;
-        volumeDone = true;
-      } else {
-        this.others.push(term);
-      }
-    }
+    this.fast = new FastDelta(state, hamiltonian);
   }
 
-  /** ΔH of σ_t ← c (the same value as hamiltonian.deltaH, with the common terms inlined). */
+  /** ΔH of σ_t ← c. */
   deltaH(t: number, c: number): number {
-    const s = this.state;
-    const ids = s.ids, types = s.types;
-    const old = ids[t];
-    let d = 0;
-    const J = this.contactJ;
-    if (J !== null) {
-      const T = this.contactTypes, nbr = this.nbr;
-      s.neighbours8(t, nbr);
-      const rowNew = types[c] * T, rowOld = types[old] * T;
-      let e = 0;
-      for (let q = 0; q < 8; q++) {
-        const b = ids[nbr[q]];
-        const tb = types[b];
-        // branch-free 1[b ≠ c] and 1[b ≠ old]: ((b ^ c) − 1) >>> 31 is 1 exactly when b = c
-        const notC = 1 - (((b ^ c) - 1) >>> 31), notOld = 1 - (((b ^ old) - 1) >>> 31);
-        e += J[rowNew + tb] * notC - J[rowOld + tb] * notOld;
-      }
-      d += e * this.contactScale;
-    }
-    if (this.volLambda !== 0) {
-      const vol = s.volume, target = this.volTarget;
-      let e = 0;
-      if (old !== 0) e += 1 - 2 * (vol[old] - target); // (v−1)² − v², v = V − V*
-      if (c !== 0) e += 1 + 2 * (vol[c] - target);     // (v+1)² − v²
-      d += this.volLambda * e;
-    }
-    for (let i = 0; i < this.others.length; i++) d += this.others[i].deltaH(s, t, c);
-    return d;
+    return this.fast.deltaH(t, c);
   }
 
   /** One attempt; returns true if the copy was accepted. Throws if no copy is possible. */

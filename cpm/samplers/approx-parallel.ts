@@ -1,0 +1,133 @@
+/**
+ * ApproxPCPM (paper Algorithm 2, as its published results ran it). Each iteration draws P
+ * distinct boundary sites s uniformly without replacement; for each, a target t uniformly
+ * among its Moore neighbours with another id; proposes σ_t ← σ_s; evaluates every ΔH_i
+ * against the same old state; accepts each with probability min(1, exp(−ΔH_i/T)); and
+ * applies all accepted proposals at once. When two accepted proposals share a target, the
+ * one drawn first wins; a copy that would remove a cell's last site is skipped. K
+ * iterations of P proposals make K·P = |L|·MCS attempts. The chain does not satisfy
+ * detailed balance; that is known and accepted for training.
+ */
+import { RandomStream, type Key } from '../../engine/random.js';
+import type { Hamiltonian } from '../hamiltonian.js';
+import { FastDelta } from '../fast-delta.js';
+import type { CpmState } from '../state.js';
+
+/** Computes ΔH of a batch of proposals (target sites and new ids) against the current state. */
+export interface DeltaEvaluator {
+  deltas(state: CpmState, targets: Int32Array, newIds: Int32Array, count: number, out: Float64Array): void;
+}
+
+/** Local ΔH of an analytical Hamiltonian. */
+export class LocalDeltas implements DeltaEvaluator {
+  private fast: FastDelta | null = null;
+  constructor(readonly hamiltonian: Hamiltonian) {}
+  deltas(state: CpmState, targets: Int32Array, newIds: Int32Array, count: number, out: Float64Array): void {
+    if (!this.fast || this.fast.state !== state) this.fast = new FastDelta(state, this.hamiltonian);
+    for (let i = 0; i < count; i++) out[i] = this.fast.deltaH(targets[i], newIds[i]);
+  }
+}
+
+export interface ApproxOptions {
+  /** Proposals per iteration P. */
+  proposals: number;
+  temperature?: number;
+  key: Key;
+}
+
+export class ApproxPCPM {
+  readonly proposals: number;
+  readonly temperature: number;
+  private readonly rng: RandomStream;
+  private readonly targets: Int32Array;
+  private readonly newIds: Int32Array;
+  private readonly dH: Float64Array;
+  private readonly accept: Uint8Array;
+  private readonly written: Uint8Array;
+  private readonly nbr = new Int32Array(8);
+  iterations = 0;
+  proposed = 0;
+  accepted = 0;
+
+  constructor(readonly state: CpmState, readonly evaluator: DeltaEvaluator, opts: ApproxOptions) {
+    if (!Number.isInteger(opts.proposals) || opts.proposals < 1) throw new Error(`ApproxPCPM: proposals per iteration must be a positive integer, got ${opts.proposals}`);
+    const T = opts.temperature ?? 1;
+    if (!(T > 0) || !Number.isFinite(T)) throw new Error(`ApproxPCPM: temperature must be a finite positive number, got ${T}`);
+    this.proposals = opts.proposals;
+    this.temperature = T;
+    this.rng = new RandomStream(opts.key);
+    this.targets = new Int32Array(opts.proposals);
+    this.newIds = new Int32Array(opts.proposals);
+    this.dH = new Float64Array(opts.proposals);
+    this.accept = new Uint8Array(opts.proposals);
+    this.written = new Uint8Array(state.size);
+  }
+
+  /** Iterations for `mcs` sweeps: K = round(H·W·MCS / P). */
+  iterationsFor(mcs: number): number {
+    return Math.round((this.state.size * mcs) / this.proposals);
+  }
+
+  /** Draws this iteration's proposals; returns how many (fewer than P if the boundary is smaller). */
+  propose(): number {
+    const s = this.state, rng = this.rng, ids = s.ids, nbr = this.nbr;
+    const B = s.boundarySize;
+    const n = Math.min(this.proposals, B);
+    const boundary = s.boundary, pos = s.boundaryPos;
+    for (let j = 0; j < n; j++) {
+      // partial Fisher-Yates inside the boundary list (positions stay consistent)
+      const r = j + rng.int(B - j);
+      const a = boundary[j], b = boundary[r];
+      boundary[j] = b; pos[b] = j;
+      boundary[r] = a; pos[a] = r;
+      const src = b;
+      const id = ids[src];
+      s.neighbours8(src, nbr);
+      let k = rng.int(s.unlike[src]);
+      let t = -1;
+      for (let q = 0; q < 8; q++) {
+        if (ids[nbr[q]] !== id) {
+          if (k === 0) { t = nbr[q]; break; }
+          k--;
+        }
+      }
+      this.targets[j] = t;
+      this.newIds[j] = id;
+    }
+    return n;
+  }
+
+  /** One iteration: propose, evaluate against the same state, accept, apply at once. */
+  step(): number {
+    const n = this.propose();
+    this.evaluator.deltas(this.state, this.targets, this.newIds, n, this.dH);
+    const T = this.temperature, rng = this.rng;
+    for (let j = 0; j < n; j++) {
+      const d = this.dH[j];
+      this.accept[j] = d <= 0 || rng.uniform32() < Math.exp(-d / T) ? 1 : 0;
+    }
+    const s = this.state;
+    let applied = 0;
+    for (let j = 0; j < n; j++) {
+      if (!this.accept[j]) continue;
+      const t = this.targets[j];
+      if (this.written[t]) continue; // an earlier proposal already took this target
+      const old = s.ids[t];
+      if (old !== 0 && s.volume[old] === 1) continue;
+      this.written[t] = 1;
+      s.setId(t, this.newIds[j]);
+      applied++;
+    }
+    for (let j = 0; j < n; j++) this.written[this.targets[j]] = 0;
+    this.iterations++;
+    this.proposed += n;
+    this.accepted += applied;
+    return applied;
+  }
+
+  /** Runs K = round(|L|·mcs/P) iterations. */
+  run(mcs: number): void {
+    const k = this.iterationsFor(mcs);
+    for (let i = 0; i < k; i++) this.step();
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * Training an energy-based CPM Hamiltonian from snapshots (SPEC 5, paper Algorithm 1):
+ * a data batch x⁺, B persistent negative chains x⁻ (reset with probability p_reset to data
+ * states, optionally with permuted cell types) advanced by a sampler with the current
+ * parameters, and the loss mean H(x⁺) − mean H(x⁻) + λ_reg (mean H(x⁺)² + mean H(x⁻)²),
+ * with no gradient through the sampler; Adam and a weight EMA. All randomness of
+ * iteration k comes from foldIn(key, k), so a resumed run continues exactly.
+ */
+import { existsSync, mkdirSync, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import * as ops from '../autodiff/ops.js';
+import { valueAndGrad, type Params } from '../autodiff/tape.js';
+import { Adam, WeightEMA, type AdamState } from '../autodiff/optim.js';
+import { decodeSafetensors, encodeSafetensors } from '../autodiff/safetensors.js';
+import { foldIn, makeKey, permutation, RandomStream, split } from '../engine/random.js';
+import { sampleOf, type Dataset } from './io/dataset.js';
+import { LearnableCellsort, parameterVector } from './learnable.js';
+import { runChainJob, type ChainJob, type ChainPool, type HamiltonianSpec } from './chain-pool.js';
+import type { Configuration } from './state.js';
+
+export type SamplerName = 'cpm' | 'gibbs' | 'gwg';
+
+/** Everything that determines a training run (saved with its results). */
+export interface TrainConfig {
+  sampler: SamplerName;
+  iterations: number;
+  batch: number;
+  /** MCS per iteration for the CPM and Gibbs samplers. */
+  mcs: number;
+  /** ApproxPCPM proposals per iteration P. */
+  proposals: number;
+  /** GWG steps per chain per iteration. */
+  gwgSteps: number;
+  pReset: number;
+  permuteTypes: boolean;
+  lambdaReg: number;
+  lr: number;
+  emaDecay: number;
+  temperature: number;
+  seed: number;
+  checkpointEvery: number;
+}
+
+export interface IterationLog {
+  iteration: number;
+  loss: number;
+  energyPos: number;
+  energyNeg: number;
+  lambda: number;
+  J: number[][];
+  vector: number[];
+  sampleSeconds: number;
+  gradSeconds: number;
+  acceptance: number;
+}
+
+/** Stops training with the iteration and the last good checkpoint. */
+export class NonFiniteError extends Error {}
+
+/** Picks `n` data indices for iteration randomness `rng`. */
+function drawIndices(rng: RandomStream, n: number, count: number): number[] {
+  return Array.from({ length: n }, () => rng.int(count));
+}
+
+/** Permutes the cell types over ids 1..N (medium kept). */
+function permuteTypes(c: Configuration, seedKey: readonly [number, number]): Configuration {
+  const n = c.types.length - 1;
+  const perm = permutation(seedKey, n);
+  const types = new Int32Array(c.types.length);
+  for (let i = 0; i < n; i++) types[i + 1] = c.types[perm[i] + 1];
+  return { ...c, types };
+}
+
+export class Trainer {
+  readonly model: LearnableCellsort;
+  params: Params;
+  ema: Params;
+  opt: Adam;
+  adam: AdamState;
+  iteration = 0;
+  chains: Configuration[];
+  private readonly emaRule: WeightEMA;
+  private readonly key: readonly [number, number];
+
+  /** Worker threads for the chains (null: run them in this thread). */
+  pool: ChainPool | null = null;
+
+  constructor(readonly config: TrainConfig, readonly data: Dataset, opts: { target: number; types: number }) {
+    validateTrainConfig(config);
+    if (data.count < 1) throw new Error('Trainer: the dataset is empty');
+    this.model = new LearnableCellsort({ types: opts.types, target: opts.target });
+    const maxType = Math.max(...data.types);
+    if (maxType >= opts.types) throw new Error(`Trainer: the dataset has cell type ${maxType} but the model has ${opts.types} types (medium + ${opts.types - 1}); they do not match`);
+    this.key = makeKey(config.seed);
+    this.params = this.model.init(foldIn(this.key, 0x7fffffff));
+    this.opt = new Adam({ lr: config.lr });
+    this.adam = this.opt.init(this.params);
+    this.emaRule = new WeightEMA(config.emaDecay);
+    this.ema = this.emaRule.init(this.params);
+    const rng = new RandomStream(foldIn(this.key, 0x7ffffffe));
+    this.chains = drawIndices(rng, config.batch, data.count).map((i) => sampleOf(data, i));
+  }
+
+  /** One training iteration; returns its log line. */
+  async step(): Promise<IterationLog> {
+    const cfg = this.config;
+    const k = foldIn(this.key, this.iteration);
+    const [kData, kReset, kChains] = split(k, 3);
+    const rng = new RandomStream(kData);
+    const pos = drawIndices(rng, cfg.batch, this.data.count).map((i) => sampleOf(this.data, i));
+    // reset chains
+    const rr = new RandomStream(kReset);
+    const chainKeys = split(kChains, cfg.batch);
+    const t0 = performance.now();
+    const v0 = this.model.values(this.params);
+    const hamiltonian: HamiltonianSpec = { J: v0.J, lambda: v0.lambda, target: this.model.target, order: this.model.order, divisor: this.model.divisor };
+    const jobs: ChainJob[] = this.chains.map((c, b) => {
+      let start = c;
+      if (rr.uniform() < cfg.pReset) {
+        start = sampleOf(this.data, rr.int(this.data.count));
+        if (cfg.permuteTypes) start = permuteTypes(start, foldIn(kReset, b));
+      }
+      return { config: start, hamiltonian, sampler: cfg.sampler, mcs: cfg.mcs, proposals: cfg.proposals, gwgSteps: cfg.gwgSteps, temperature: cfg.temperature, key: chainKeys[b] };
+    });
+    const results = this.pool ? await this.pool.run(jobs) : jobs.map(runChainJob);
+    this.chains = results.map((r) => r.config);
+    const acc = results.reduce((a, r) => a + r.acceptance, 0);
+    const t1 = performance.now();
+    const sPos = this.model.stats(pos), sNeg = this.model.stats(this.chains);
+    const lossFn = (p: Params) => {
+      const ep = ops.mean(this.model.energy(p, sPos));
+      const en = ops.mean(this.model.energy(p, sNeg));
+      let loss = ops.sub(ep, en);
+      if (cfg.lambdaReg > 0) loss = ops.add(loss, ops.mul(ops.add(ops.square(ep), ops.square(en)), cfg.lambdaReg));
+      return loss;
+    };
+    const { value, grads } = valueAndGrad(lossFn)(this.params);
+    const loss = value.item();
+    const energyPos = ops.mean(this.model.energy(this.params, sPos)).item();
+    const energyNeg = ops.mean(this.model.energy(this.params, sNeg)).item();
+    if (!Number.isFinite(loss) || !Number.isFinite(energyPos) || !Number.isFinite(energyNeg)) {
+      throw new NonFiniteError(`training stopped at iteration ${this.iteration + 1}: loss ${loss}, energy(data) ${energyPos}, energy(samples) ${energyNeg} is not finite; lower the learning rate or add the energy regulariser (lambdaReg)`);
+    }
+    const r = await this.opt.step(this.params, grads, this.adam);
+    this.params = r.params;
+    this.adam = r.state;
+    this.ema = this.emaRule.update(this.ema, this.params);
+    const t2 = performance.now();
+    this.iteration++;
+    const v = this.model.values(this.params);
+    return {
+      iteration: this.iteration, loss, energyPos, energyNeg, lambda: v.lambda, J: v.J,
+      vector: parameterVector(v.J, v.lambda), sampleSeconds: (t1 - t0) / 1000, gradSeconds: (t2 - t1) / 1000, acceptance: acc / cfg.batch,
+    };
+  }
+
+  /** The checkpoint as bytes: parameters, Adam moments, EMA and chains in one safetensors file. */
+  async checkpointBytes(): Promise<Uint8Array> {
+    const t: Params = {};
+    for (const [k, v] of Object.entries(this.params)) t[`params.${k}`] = v;
+    for (const [k, v] of Object.entries(this.ema)) t[`ema.${k}`] = v;
+    for (const [k, v] of Object.entries(this.adam.m)) t[`adam_m.${k}`] = v;
+    for (const [k, v] of Object.entries(this.adam.v)) t[`adam_v.${k}`] = v;
+    this.chains.forEach((c, b) => {
+      t[`chain.${b}.ids`] = ops.tensor(c.ids, [c.height, c.width], 'int32');
+      t[`chain.${b}.types`] = ops.tensor(c.types, [c.types.length], 'int32');
+    });
+    return encodeSafetensors(t, { iteration: String(this.iteration), adam_step: String(this.adam.step), config: JSON.stringify(this.config) });
+  }
+
+  /** Writes the checkpoint atomically to dir/checkpoint.safetensors. */
+  async saveCheckpoint(dir: string): Promise<string> {
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, 'checkpoint.safetensors');
+    const tmp = `${path}.${process.pid}.tmp`;
+    await fs.writeFile(tmp, await this.checkpointBytes());
+    await fs.rename(tmp, path);
+    return path;
+  }
+
+  /** Restores parameters, optimiser, EMA, chains and the iteration from a checkpoint. */
+  async loadCheckpoint(path: string): Promise<void> {
+    if (!existsSync(path)) throw new Error(`no checkpoint at ${path}; nothing to resume`);
+    const buf = await fs.readFile(path);
+    const { tensors, metadata } = decodeSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
+    let saved: TrainConfig;
+    try {
+      saved = JSON.parse(metadata.config ?? '') as TrainConfig;
+    } catch {
+      throw new Error(`${path}: checkpoint metadata has no readable config; it is corrupted — delete it and restart`);
+    }
+    if (JSON.stringify(saved) !== JSON.stringify(this.config)) {
+      throw new Error(`${path} was written by a run with another configuration (${JSON.stringify(saved)}); resume with the same settings`);
+    }
+    const pick = (prefix: string, like: Params): Params => {
+      const out: Params = {};
+      for (const [k, v] of Object.entries(like)) {
+        const t = tensors[`${prefix}.${k}`];
+        if (!t || t.shape.join() !== v.shape.join()) throw new Error(`${path}: missing or mismatched '${prefix}.${k}'; the checkpoint is corrupted or from another model`);
+        out[k] = t;
+      }
+      return out;
+    };
+    this.params = pick('params', this.params);
+    this.ema = pick('ema', this.ema);
+    this.adam = { step: Number(metadata.adam_step), m: pick('adam_m', this.adam.m), v: pick('adam_v', this.adam.v) };
+    this.chains = this.chains.map((c, b) => {
+      const ids = tensors[`chain.${b}.ids`], types = tensors[`chain.${b}.types`];
+      if (!ids || !types) throw new Error(`${path}: missing chain ${b}; the checkpoint is corrupted`);
+      return { height: c.height, width: c.width, ids: ids.dataSync() as Int32Array, types: types.dataSync() as Int32Array };
+    });
+    this.iteration = Number(metadata.iteration);
+    if (!Number.isInteger(this.iteration) || this.iteration < 0) throw new Error(`${path}: bad iteration '${metadata.iteration}' in the checkpoint metadata`);
+  }
+}
+
+/** Checks a training configuration and names the offending field. */
+export function validateTrainConfig(c: TrainConfig): void {
+  const bad = (k: string, want: string): never => { throw new Error(`training config: '${k}' must be ${want}, got ${JSON.stringify((c as unknown as Record<string, unknown>)[k])}`); };
+  if (!['cpm', 'gibbs', 'gwg'].includes(c.sampler)) bad('sampler', "'cpm', 'gibbs' or 'gwg'");
+  for (const k of ['iterations', 'batch', 'proposals', 'gwgSteps', 'checkpointEvery'] as const) if (!Number.isInteger(c[k]) || c[k] < 1) bad(k, 'a positive integer');
+  for (const k of ['mcs', 'lr', 'temperature'] as const) if (!(c[k] > 0) || !Number.isFinite(c[k])) bad(k, 'a positive number');
+  if (!(c.pReset >= 0 && c.pReset <= 1)) bad('pReset', 'in [0, 1]');
+  if (!(c.lambdaReg >= 0)) bad('lambdaReg', '>= 0');
+  if (!(c.emaDecay >= 0 && c.emaDecay < 1)) bad('emaDecay', 'in [0, 1)');
+  if (!Number.isSafeInteger(c.seed) || c.seed < 0) bad('seed', 'a non-negative integer');
+}
