@@ -44,10 +44,11 @@ export class Adam {
   }
 
   /**
-   * One update. Throws, leaving params and state untouched, if a gradient is missing, has
-   * the wrong shape, or holds NaN or infinity.
+   * One update (with this optimiser's learning rate unless `lr` is given, for schedules).
+   * Throws, leaving params and state untouched, if a gradient is missing, has the wrong
+   * shape, or holds NaN or infinity.
    */
-  async step(params: Params, grads: Params, state: AdamState): Promise<{ params: Params; state: AdamState }> {
+  async step(params: Params, grads: Params, state: AdamState, lr: number = this.lr): Promise<{ params: Params; state: AdamState }> {
     for (const k of Object.keys(params)) {
       const g = grads[k];
       if (!g) throw new Error(`Adam: no gradient for parameter '${k}'`);
@@ -61,7 +62,7 @@ export class Adam {
     const np: Params = {}, nm: Params = {}, nv: Params = {};
     for (const k of Object.keys(params)) {
       const r = params[k].backend.adam(params[k], grads[k], state.m[k], state.v[k], {
-        lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, step, weightDecay: this.weightDecay,
+        lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, step, weightDecay: this.weightDecay,
       });
       np[k] = r.p; nm[k] = r.m; nv[k] = r.v;
     }

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { Key } from '../engine/random.js';
 import { Contact, Hamiltonian, Volume } from './hamiltonian.js';
-import { ApproxPCPM, LocalDeltas } from './samplers/approx-parallel.js';
+import { ApproxPCPM, LocalDeltas, type ProposalKind } from './samplers/approx-parallel.js';
 import { GibbsSampler } from './samplers/gibbs.js';
 import { GwgSampler } from './samplers/gwg.js';
 import { CpmState, type Configuration } from './state.js';
@@ -20,6 +20,7 @@ export interface ChainJob {
   sampler: 'cpm' | 'gibbs' | 'gwg';
   mcs: number;
   proposals: number;
+  proposal: ProposalKind;
   gwgSteps: number;
   temperature: number;
   key: Key;
@@ -34,7 +35,7 @@ export function runChainJob(job: ChainJob): ChainResult {
   const state = new CpmState(job.config);
   const T = job.temperature;
   if (job.sampler === 'cpm') {
-    const s = new ApproxPCPM(state, new LocalDeltas(ham), { proposals: job.proposals, temperature: T, key: job.key });
+    const s = new ApproxPCPM(state, new LocalDeltas(ham), { proposals: job.proposals, proposal: job.proposal, temperature: T, key: job.key });
     s.run(job.mcs);
     return { config: state.configuration(), acceptance: s.accepted / Math.max(1, s.proposed) };
   }

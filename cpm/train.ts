@@ -17,6 +17,7 @@ import { sampleOf, type Dataset } from './io/dataset.js';
 import { LearnableCellsort, parameterVector } from './learnable.js';
 import { runChainJob, type ChainJob, type ChainPool, type HamiltonianSpec } from './chain-pool.js';
 import type { Configuration } from './state.js';
+import { PROPOSAL_KINDS, type ProposalKind } from './samplers/approx-parallel.js';
 
 export type SamplerName = 'cpm' | 'gibbs' | 'gwg';
 
@@ -29,12 +30,17 @@ export interface TrainConfig {
   mcs: number;
   /** ApproxPCPM proposals per iteration P. */
   proposals: number;
+  /** ApproxPCPM proposal variant. */
+  proposal: ProposalKind;
   /** GWG steps per chain per iteration. */
   gwgSteps: number;
   pReset: number;
   permuteTypes: boolean;
   lambdaReg: number;
   lr: number;
+  /** 'constant' (the paper) or 'cosine': from lr down to lrFinal over the run. */
+  lrSchedule: 'constant' | 'cosine';
+  lrFinal: number;
   emaDecay: number;
   temperature: number;
   seed: number;
@@ -120,7 +126,7 @@ export class Trainer {
         start = sampleOf(this.data, rr.int(this.data.count));
         if (cfg.permuteTypes) start = permuteTypes(start, foldIn(kReset, b));
       }
-      return { config: start, hamiltonian, sampler: cfg.sampler, mcs: cfg.mcs, proposals: cfg.proposals, gwgSteps: cfg.gwgSteps, temperature: cfg.temperature, key: chainKeys[b] };
+      return { config: start, hamiltonian, sampler: cfg.sampler, mcs: cfg.mcs, proposals: cfg.proposals, proposal: cfg.proposal, gwgSteps: cfg.gwgSteps, temperature: cfg.temperature, key: chainKeys[b] };
     });
     const results = this.pool ? await this.pool.run(jobs) : jobs.map(runChainJob);
     this.chains = results.map((r) => r.config);
@@ -141,7 +147,11 @@ export class Trainer {
     if (!Number.isFinite(loss) || !Number.isFinite(energyPos) || !Number.isFinite(energyNeg)) {
       throw new NonFiniteError(`training stopped at iteration ${this.iteration + 1}: loss ${loss}, energy(data) ${energyPos}, energy(samples) ${energyNeg} is not finite; lower the learning rate or add the energy regulariser (lambdaReg)`);
     }
-    const r = await this.opt.step(this.params, grads, this.adam);
+    const r = await this.opt.step(this.params, grads, this.adam, this.learningRate(this.iteration));
+    const next = this.model.values(r.params);
+    if (!Number.isFinite(next.lambda) || next.J.some((row) => row.some((x) => !Number.isFinite(x)))) {
+      throw new NonFiniteError(`training stopped at iteration ${this.iteration + 1}: the update made the parameters non-finite (λ ${next.lambda}); lower the learning rate`);
+    }
     this.params = r.params;
     this.adam = r.state;
     this.ema = this.emaRule.update(this.ema, this.params);
@@ -152,6 +162,14 @@ export class Trainer {
       iteration: this.iteration, loss, energyPos, energyNeg, lambda: v.lambda, J: v.J,
       vector: parameterVector(v.J, v.lambda), sampleSeconds: (t1 - t0) / 1000, gradSeconds: (t2 - t1) / 1000, acceptance: acc / cfg.batch,
     };
+  }
+
+  /** The learning rate of iteration k (0-based). */
+  learningRate(k: number): number {
+    const c = this.config;
+    if (c.lrSchedule === 'constant') return c.lr;
+    const f = c.iterations > 1 ? k / (c.iterations - 1) : 1;
+    return c.lrFinal + 0.5 * (c.lr - c.lrFinal) * (1 + Math.cos(Math.PI * Math.min(1, f)));
   }
 
   /** The checkpoint as bytes: parameters, Adam moments, EMA and chains in one safetensors file. */
@@ -223,5 +241,8 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (!(c.pReset >= 0 && c.pReset <= 1)) bad('pReset', 'in [0, 1]');
   if (!(c.lambdaReg >= 0)) bad('lambdaReg', '>= 0');
   if (!(c.emaDecay >= 0 && c.emaDecay < 1)) bad('emaDecay', 'in [0, 1)');
+  if (!PROPOSAL_KINDS.includes(c.proposal)) bad('proposal', PROPOSAL_KINDS.map((k) => `'${k}'`).join(', '));
+  if (c.lrSchedule !== 'constant' && c.lrSchedule !== 'cosine') bad('lrSchedule', "'constant' or 'cosine'");
+  if (!(c.lrFinal > 0) || !Number.isFinite(c.lrFinal)) bad('lrFinal', 'a positive number');
   if (!Number.isSafeInteger(c.seed) || c.seed < 0) bad('seed', 'a non-negative integer');
 }

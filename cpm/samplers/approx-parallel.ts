@@ -1,12 +1,21 @@
 /**
- * ApproxPCPM (paper Algorithm 2, as its published results ran it). Each iteration draws P
- * distinct boundary sites s uniformly without replacement; for each, a target t uniformly
- * among its Moore neighbours with another id; proposes σ_t ← σ_s; evaluates every ΔH_i
- * against the same old state; accepts each with probability min(1, exp(−ΔH_i/T)); and
- * applies all accepted proposals at once. When two accepted proposals share a target, the
- * one drawn first wins; a copy that would remove a cell's last site is skipped. K
- * iterations of P proposals make K·P = |L|·MCS attempts. The chain does not satisfy
- * detailed balance; that is known and accepted for training.
+ * ApproxPCPM (paper Algorithm 2). Each iteration draws P distinct boundary sites uniformly
+ * without replacement; pairs each with a uniform Moore neighbour of another id; proposes a
+ * copy between them; evaluates every ΔH_i against the same old state; accepts each with
+ * probability min(1, exp(−ΔH_i/T)); and applies all accepted proposals at once. When two
+ * accepted proposals share a target, the one drawn first wins; a copy that would remove a
+ * cell's last site is skipped. K iterations of P proposals make K·P = |L|·MCS attempts.
+ * The chain does not satisfy detailed balance; that is known and accepted for training.
+ *
+ * Proposal variants (which end the drawn boundary site b is):
+ * - 'boundary-source' (SPEC 3.2 as written): b copies its id into the neighbour.
+ * - 'boundary-target' (the paper's Algorithm 2 text): b takes the neighbour's id.
+ * - 'uniform-pair' (default): b is kept with probability unlike(b)/8 and takes the
+ *   neighbour's id, so every ordered unlike pair is equally likely, as in the classic CPM
+ *   and the exact sampler. With weak contact energies at T = 1 (cell sorting a) the other
+ *   two are dominated by their proposal bias: from data states, one MCS with the true
+ *   parameters moves E(x) from 47 000 to 28 000 ('boundary-source') or 91 000
+ *   ('boundary-target'), but keeps it at 47 000 with uniform pairs (bench/notes).
  */
 import { RandomStream, type Key } from '../../engine/random.js';
 import type { Hamiltonian } from '../hamiltonian.js';
@@ -28,9 +37,14 @@ export class LocalDeltas implements DeltaEvaluator {
   }
 }
 
+export type ProposalKind = 'uniform-pair' | 'boundary-source' | 'boundary-target';
+export const PROPOSAL_KINDS: readonly ProposalKind[] = ['uniform-pair', 'boundary-source', 'boundary-target'];
+
 export interface ApproxOptions {
   /** Proposals per iteration P. */
   proposals: number;
+  /** Proposal variant (see the class comment); default 'uniform-pair'. */
+  proposal?: ProposalKind;
   temperature?: number;
   key: Key;
 }
@@ -45,6 +59,7 @@ export class ApproxPCPM {
   private readonly accept: Uint8Array;
   private readonly written: Uint8Array;
   private readonly nbr = new Int32Array(8);
+  readonly proposal: ProposalKind;
   iterations = 0;
   proposed = 0;
   accepted = 0;
@@ -54,6 +69,8 @@ export class ApproxPCPM {
     const T = opts.temperature ?? 1;
     if (!(T > 0) || !Number.isFinite(T)) throw new Error(`ApproxPCPM: temperature must be a finite positive number, got ${T}`);
     this.proposals = opts.proposals;
+    this.proposal = opts.proposal ?? 'uniform-pair';
+    if (!PROPOSAL_KINDS.includes(this.proposal)) throw new Error(`ApproxPCPM: proposal must be one of ${PROPOSAL_KINDS.join(', ')}, got '${String(opts.proposal)}'`);
     this.temperature = T;
     this.rng = new RandomStream(opts.key);
     this.targets = new Int32Array(opts.proposals);
@@ -76,23 +93,27 @@ export class ApproxPCPM {
     const boundary = s.boundary, pos = s.boundaryPos;
     for (let j = 0; j < n; j++) {
       // partial Fisher-Yates inside the boundary list (positions stay consistent)
-      const r = j + rng.int(B - j);
+      let r = j + rng.int(B - j);
+      if (this.proposal === 'uniform-pair') {
+        // keep b with probability unlike[b]/8, so that (b, partner) is uniform over unlike pairs
+        while ((rng.nextUint32() & 7) >= s.unlike[boundary[r]]) r = j + rng.int(B - j);
+      }
       const a = boundary[j], b = boundary[r];
       boundary[j] = b; pos[b] = j;
       boundary[r] = a; pos[a] = r;
-      const src = b;
-      const id = ids[src];
-      s.neighbours8(src, nbr);
-      let k = rng.int(s.unlike[src]);
-      let t = -1;
+      // b's partner: a uniform Moore neighbour with another id
+      const id = ids[b];
+      s.neighbours8(b, nbr);
+      let k = rng.int(s.unlike[b]);
+      let other = -1;
       for (let q = 0; q < 8; q++) {
         if (ids[nbr[q]] !== id) {
-          if (k === 0) { t = nbr[q]; break; }
+          if (k === 0) { other = nbr[q]; break; }
           k--;
         }
       }
-      this.targets[j] = t;
-      this.newIds[j] = id;
+      if (this.proposal === 'boundary-source') { this.targets[j] = other; this.newIds[j] = id; }
+      else { this.targets[j] = b; this.newIds[j] = ids[other]; }
     }
     return n;
   }

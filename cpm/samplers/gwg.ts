@@ -6,10 +6,12 @@
  * the reverse probability is computed the same way at the new state, and the move is
  * accepted with min(1, exp(f(X') − f(X) + log q_rev − log q_fwd)).
  *
- * ∂H/∂X_ic is the local energy of site i holding id c: contact (1/s)·Σ_{j∈N(i)} J[τ_c, τ_j]·1[x_j ≠ c],
- * volume 2λ(V_c − V*) for cells, field φ_i·μ[τ_c]. It depends on c only through τ_c, V_c
- * and the number of neighbours holding c, so the normaliser is summed per type in
- * O(|L|·(types + 8)) instead of O(|L|·N).
+ * H is extended to one-hot relaxations X the way a differentiable implementation writes it:
+ * types τ = X·id2type, contact (1/s)·Σ_{pairs} τ_iᵀJτ_j·(1 − X_i·X_j), volume
+ * λ·Σ_c (Σ_i X_ic − V*)², field Σ_i φ_i·μ·τ_i. At a one-hot X its gradient is
+ *   ∂H/∂X_ic = (1/s)·Σ_{j∈N(i)} (J[τ_c, τ_j]·1[x_j ≠ x_i] − J[τ_i, τ_j]·1[x_j = c]) + 2λ(V_c − V*) + φ_i·μ[τ_c],
+ * which depends on c only through τ_c, V_c and the neighbours holding c, so the
+ * normaliser is summed per type in O(|L|·(types + 8)) instead of O(|L|·N).
  */
 import { RandomStream, type Key } from '../../engine/random.js';
 import { neighbourTable } from '../lattice.js';
@@ -48,16 +50,18 @@ export class GwgSampler {
     this.siteZ = new Float64Array(state.size);
   }
 
-  /** ∂H/∂X_ic (the local energy of site i holding id c). */
+  /** ∂H/∂X_ic at the current (one-hot) state. */
   localEnergy(i: number, c: number): number {
     const s = this.state;
-    const tc = s.types[c];
+    const tc = s.types[c], xi = s.ids[i], ti = s.types[xi];
     let e = 0;
     if (this.contact) {
       const T = this.contact.types, J = this.contact.j;
       for (let q = i * this.k, end = q + this.k; q < end; q++) {
         const b = s.ids[this.table[q]];
-        if (b !== c) e += J[tc * T + s.types[b]];
+        const tb = s.types[b];
+        if (b !== xi) e += J[tc * T + tb];
+        if (b === c) e -= J[ti * T + tb];
       }
       e /= this.contact.divisor;
     }
@@ -91,7 +95,7 @@ export class GwgSampler {
       seen.length = 0; counts.length = 0;
       for (let q = i * this.k, end = q + this.k; q < end; q++) {
         const b = s.ids[this.table[q]];
-        if (J) for (let tau = 0; tau < nT; tau++) A[tau] += J[tau * Jt + s.types[b]];
+        if (J && b !== xi) for (let tau = 0; tau < nT; tau++) A[tau] += J[tau * Jt + s.types[b]];
         const p = seen.indexOf(b);
         if (p < 0) { seen.push(b); counts.push(1); } else counts[p]++;
       }
