@@ -10,9 +10,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as conv from './suites/conv.js';
 import * as cpm from './suites/cpm.js';
+import * as train from './suites/train.js';
 
 /** @type {Record<string, { run: (ctx: { measure: (name: string, fn: () => void) => number }) => Promise<object[]> | object[] }>} */
-const SUITES = { conv, cpm };
+const SUITES = { conv, cpm, train };
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
