@@ -40,7 +40,8 @@ const USAGE = `usage: node experiments/cellsort.js [--preset default|paper] [--s
        [--baselines] [--generate-only] [--data-dir DIR] [--workers N] [--eval-weights ema|raw]
        [--proposal uniform-pair|boundary-source|boundary-target]`;
 
-function fail(/** @type {string} */ msg) {
+/** @param {string} msg @returns {never} */
+function fail(msg) {
   console.error(`cellsort: ${msg}\n${USAGE}`);
   process.exit(2);
 }
@@ -100,7 +101,9 @@ if (args.resume) {
   if (args['scenario-file']) {
     let raw;
     try { raw = JSON.parse(readFileSync(args['scenario-file'], 'utf8')); } catch (e) { fail(`--scenario-file ${args['scenario-file']}: ${/** @type {Error} */ (e).message}`); }
-    const sc = nc.validateScenario(raw, /** @type {string} */ (args['scenario-file']));
+    /** @type {nc.ScenarioConfig} */
+    let sc;
+    try { sc = nc.validateScenario(raw, /** @type {string} */ (args['scenario-file'])); } catch (e) { fail(/** @type {Error} */ (e).message); }
     scenarios.push({ name: sc.name, scenario: sc, truth: nc.parameterVector(sc.contact.J, sc.volume.lambda), dataSeed: 7 });
   } else {
     const which = args.scenario === 'all' ? ['a', 'b'] : [args.scenario];
