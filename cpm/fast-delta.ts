@@ -33,19 +33,25 @@ export class FastDelta {
 
   /** ΔH of σ_t ← c (equal to hamiltonian.deltaH(state, t, c)). */
   deltaH(t: number, c: number): number {
+    this.state.neighbours8(t, this.nbr);
+    return this.deltaHAt(t, c, this.nbr);
+  }
+
+  /** deltaH for a caller that already has t's Moore neighbours in nbr. */
+  deltaHAt(t: number, c: number, nbr: Int32Array): number {
     const s = this.state;
-    const ids = s.ids, types = s.types;
+    const ids = s.ids, types = s.types, siteType = s.siteType;
     const old = ids[t];
     let d = 0;
     const J = this.contactJ;
     if (J !== null) {
-      const T = this.contactTypes, nbr = this.nbr;
-      s.neighbours8(t, nbr);
+      const T = this.contactTypes;
       const rowNew = types[c] * T, rowOld = types[old] * T;
       let e = 0;
       for (let q = 0; q < 8; q++) {
-        const b = ids[nbr[q]];
-        const tb = types[b];
+        const n = nbr[q];
+        const b = ids[n];
+        const tb = siteType[n];
         // branch-free 1[b ≠ c] and 1[b ≠ old]: ((b ^ c) − 1) >>> 31 is 1 exactly when b = c
         const notC = 1 - (((b ^ c) - 1) >>> 31), notOld = 1 - (((b ^ old) - 1) >>> 31);
         e += J[rowNew + tb] * notC - J[rowOld + tb] * notOld;

@@ -49,6 +49,8 @@ export class CpmState {
   /** Number of types including the medium's. */
   readonly typeCount: number;
   readonly volume: Int32Array;
+  /** Type of every site (types[ids[s]]), kept in step with ids. */
+  readonly siteType: Int32Array;
   /** Moore (order-2) neighbour table, 8 per site. */
   readonly moore: Int32Array;
   /** Per-site number of Moore neighbours with another id. */
@@ -79,6 +81,7 @@ export class CpmState {
     this.moore = neighbourTable(this.height, this.width, 2);
     this.invWidth = 1 / this.width;
     this.volume = new Int32Array(this.cells + 1);
+    this.siteType = new Int32Array(this.size);
     this.unlike = new Uint8Array(this.size);
     this.boundary = new Int32Array(this.size);
     this.boundaryPos = new Int32Array(this.size).fill(-1);
@@ -100,6 +103,7 @@ export class CpmState {
     this.unlikePairs = 0;
     for (let s = 0; s < this.size; s++) {
       const c = this.ids[s];
+      this.siteType[s] = this.types[c];
       this.volume[c]++;
       this.addToCom(c, s);
       let u = 0;
@@ -211,13 +215,20 @@ export class CpmState {
 
   /** Sets site t to id c, updating volumes, centres, unlike counts, the boundary and E. */
   setId(t: number, c: number): void {
-    const ids = this.ids, unlike = this.unlike, nbr = this.nbr;
+    if (this.ids[t] === c) return;
+    this.neighbours8(t, this.nbr);
+    this.setIdAt(t, c, this.nbr);
+  }
+
+  /** setId for a caller that already has t's Moore neighbours in nbr (the samplers' hot path). */
+  setIdAt(t: number, c: number, nbr: Int32Array): void {
+    const ids = this.ids, unlike = this.unlike;
     const old = ids[t];
     if (old === c) return;
-    this.neighbours8(t, nbr);
     this.removeFromCom(old, t);
     this.volume[old]--;
     ids[t] = c;
+    this.siteType[t] = this.types[c];
     this.volume[c]++;
     this.addToCom(c, t);
     let ut = 0, dE = 0;
