@@ -17,6 +17,7 @@
  *   parameters moves E(x) from 47 000 to 28 000 ('boundary-source') or 91 000
  *   ('boundary-target'), but keeps it at 47 000 with uniform pairs (bench/notes).
  */
+import { checkTemperature } from './temperature.js';
 import { RandomStream, type Key } from '../../engine/random.js';
 import type { Hamiltonian } from '../hamiltonian.js';
 import { FastDelta } from '../fast-delta.js';
@@ -66,8 +67,7 @@ export class ApproxPCPM {
 
   constructor(readonly state: CpmState, readonly evaluator: DeltaEvaluator, opts: ApproxOptions) {
     if (!Number.isInteger(opts.proposals) || opts.proposals < 1) throw new Error(`ApproxPCPM: proposals per iteration must be a positive integer, got ${opts.proposals}`);
-    const T = opts.temperature ?? 1;
-    if (!(T > 0) || !Number.isFinite(T)) throw new Error(`ApproxPCPM: temperature must be a finite positive number, got ${T}`);
+    const T = checkTemperature(opts.temperature, 'ApproxPCPM');
     this.proposals = opts.proposals;
     this.proposal = opts.proposal ?? 'uniform-pair';
     if (!PROPOSAL_KINDS.includes(this.proposal)) throw new Error(`ApproxPCPM: proposal must be one of ${PROPOSAL_KINDS.join(', ')}, got '${String(opts.proposal)}'`);

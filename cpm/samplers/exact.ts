@@ -7,6 +7,7 @@
  * h = [n(t, σ_t)/n(t, σ_s)]·[E(x)/E(x')], making exp(−H/T) exactly stationary.
  * Copies that would remove a cell's last site are rejected (the vanishing guard).
  */
+import { checkTemperature } from './temperature.js';
 import { RandomStream, type Key } from '../../engine/random.js';
 import type { Hamiltonian } from '../hamiltonian.js';
 import { FastDelta } from '../fast-delta.js';
@@ -37,8 +38,7 @@ export class ExactSampler {
   private readonly fast: FastDelta;
 
   constructor(readonly state: CpmState, readonly hamiltonian: Hamiltonian, opts: ExactSamplerOptions) {
-    const T = opts.temperature ?? 1;
-    if (!(T > 0) || !Number.isFinite(T)) throw new Error(`ExactSampler: temperature must be a finite positive number, got ${T}`);
+    const T = checkTemperature(opts.temperature, 'ExactSampler');
     this.temperature = T;
     this.exactBoltzmann = opts.exactBoltzmann ?? false;
     this.rng = new RandomStream(opts.key);

@@ -3,6 +3,7 @@
  * site, draw the new id from softmax(−H/T). There is no boundary or neighbour restriction,
  * which is why it fragments cells. |L| site updates make one MCS.
  */
+import { checkTemperature } from './temperature.js';
 import { RandomStream, type Key } from '../../engine/random.js';
 import type { Hamiltonian } from '../hamiltonian.js';
 import type { CpmState } from '../state.js';
@@ -14,8 +15,7 @@ export class GibbsSampler {
   updates = 0;
 
   constructor(readonly state: CpmState, readonly hamiltonian: Hamiltonian, opts: { temperature?: number; key: Key }) {
-    const T = opts.temperature ?? 1;
-    if (!(T > 0) || !Number.isFinite(T)) throw new Error(`GibbsSampler: temperature must be a finite positive number, got ${T}`);
+    const T = checkTemperature(opts.temperature, 'GibbsSampler');
     this.temperature = T;
     this.rng = new RandomStream(opts.key);
     this.logits = new Float64Array(state.cells + 1);

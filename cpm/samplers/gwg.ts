@@ -13,6 +13,7 @@
  * which depends on c only through τ_c, V_c and the neighbours holding c, so the
  * normaliser is summed per type in O(|L|·(types + 8)) instead of O(|L|·N).
  */
+import { checkTemperature } from './temperature.js';
 import { RandomStream, type Key } from '../../engine/random.js';
 import { neighbourTable } from '../lattice.js';
 import { Contact, ExternalField, Volume, type Hamiltonian } from '../hamiltonian.js';
@@ -35,8 +36,7 @@ export class GwgSampler {
   acceptedSteps = 0;
 
   constructor(readonly state: CpmState, readonly hamiltonian: Hamiltonian, opts: { temperature?: number; key: Key }) {
-    const T = opts.temperature ?? 1;
-    if (!(T > 0) || !Number.isFinite(T)) throw new Error(`GwgSampler: temperature must be a finite positive number, got ${T}`);
+    const T = checkTemperature(opts.temperature, 'GwgSampler');
     this.temperature = T;
     this.rng = new RandomStream(opts.key);
     for (const t of hamiltonian.terms) {
