@@ -32,3 +32,4 @@ export { Trainer, NonFiniteError, validateTrainConfig, type TrainConfig, type It
 export { ChainPool, runChainJob, type ChainJob, type ChainResult, type HamiltonianSpec } from './cpm/chain-pool.js';
 export { FastDelta } from './cpm/fast-delta.js';
 export { lineChartSvg, svgToPng, saveChart, type Series, type ChartOptions } from './cpm/plots.js';
+export { WebGpuBackend, webgpuBackend } from './engine/webgpu/backend.js';

@@ -1,0 +1,355 @@
+/**
+ * The WebGPU backend: every primitive kernel of the Backend interface as a WGSL compute
+ * shader (sources in wgsl/). Tensors live in GPU storage buffers and stay there between
+ * ops; dispatches are recorded into one command encoder and submitted together when a
+ * result is read back (or every 64 dispatches). Pipelines are cached by kernel and
+ * template constants; shapes travel in a small per-dispatch parameter buffer, so one
+ * pipeline serves every shape. Buffers are recycled through a pool once their tensors
+ * are garbage-collected.
+ */
+import { readFileSync } from 'node:fs';
+import type { AdamHyper, Backend, BinaryOp, ConvGeometry, ReduceOp, UnaryOp } from '../backend.js';
+import { allocArray, type AnyTypedArray, type DType } from '../dtype.js';
+import { sizeOf, type Shape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { getGpu, WEBGPU_HINT, type AdapterDescription } from './device.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type GPUDeviceT = any;
+type GPUBufferT = any;
+
+interface Storage { buffer: GPUBufferT; bytes: number }
+
+const STORAGE = 0x80, COPY_SRC = 0x04, COPY_DST = 0x08, MAP_READ = 0x01;
+
+const UNARY_WGSL: Record<UnaryOp, string> = {
+  neg: '-x',
+  exp: 'exp(x)',
+  log: 'log(x)',
+  sqrt: 'sqrt(x)',
+  square: 'x * x',
+  silu: 'x / (1.0 + exp(-x))',
+  softplus: 'select(select(log(1.0 + exp(x)), exp(x), x < -20.0), x, x > 20.0)',
+  sigmoid: 'select(exp(x) / (1.0 + exp(x)), 1.0 / (1.0 + exp(-x)), x >= 0.0)',
+  relu: 'max(x, 0.0)',
+  abs: 'abs(x)',
+  sign: 'sign(x)',
+  recip: '1.0 / x',
+};
+const COMPARE: Partial<Record<BinaryOp, string>> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
+const ARITH: Partial<Record<BinaryOp, string>> = { add: 'x + y', sub: 'x - y', mul: 'x * y', div: 'x / y', max: 'max(x, y)', min: 'min(x, y)' };
+
+const wgslDir = new URL('../../../wgsl/', import.meta.url);
+const sources = new Map<string, string>();
+function source(name: string): string {
+  let s = sources.get(name);
+  if (!s) {
+    s = readFileSync(new URL(`${name}.wgsl`, wgslDir), 'utf8');
+    sources.set(name, s);
+  }
+  return s;
+}
+
+const f32bits = (v: number): number => new Uint32Array(new Float32Array([v]).buffer)[0];
+
+/** Pads a shape (and its strides) to 6 axes, leading ones. */
+function pad6(values: readonly number[], fill: number): number[] {
+  if (values.length > 6) throw new Error(`WebGPU backend: tensors of rank ${values.length} are not supported (at most 6 axes)`);
+  return [...new Array<number>(6 - values.length).fill(fill), ...values];
+}
+
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu';
+  private readonly device: GPUDeviceT;
+  private readonly pipelines = new Map<string, any>();
+  private readonly pool = new Map<number, GPUBufferT[]>();
+  private readonly registry = new FinalizationRegistry<GPUBufferT>((b) => this.release(b));
+  private encoder: any = null;
+  private pending = 0;
+  private lost: string | null = null;
+
+  constructor(readonly gpu: { device: GPUDeviceT; info: AdapterDescription; gpu: unknown }) {
+    this.device = gpu.device;
+    (this.device.lost as Promise<{ message?: string }>).then((info) => { this.lost = info?.message ?? 'device lost'; }).catch(() => undefined);
+  }
+
+  /** The adapter that runs this backend (recorded with every result). */
+  get adapter(): AdapterDescription {
+    return this.gpu.info;
+  }
+
+  // ---- buffers ------------------------------------------------------------------------
+
+  private checkAlive(): void {
+    if (this.lost) throw new Error(`WebGPU device was lost (${this.lost}); results computed after this point are invalid — restart the process`);
+  }
+
+  private alloc(bytes: number): Storage {
+    this.checkAlive();
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    const limit = this.device.limits.maxStorageBufferBindingSize as number;
+    if (size > limit) throw new Error(`WebGPU: a tensor of ${bytes} bytes exceeds the adapter's storage buffer limit of ${limit} bytes; use smaller batches or the CPU backend`);
+    const free = this.pool.get(size);
+    const buffer = free && free.length ? free.pop() : this.device.createBuffer({ size, usage: STORAGE | COPY_SRC | COPY_DST });
+    return { buffer, bytes };
+  }
+  private release(buffer: GPUBufferT): void {
+    const size = buffer.size as number;
+    let list = this.pool.get(size);
+    if (!list) { list = []; this.pool.set(size, list); }
+    if (list.length < 64) list.push(buffer);
+    else buffer.destroy();
+  }
+  private make(shape: Shape, dtype: DType, st: Storage): Tensor {
+    const t = new Tensor([...shape], dtype, this, st);
+    this.registry.register(st, st.buffer);
+    return t;
+  }
+  private buf(x: Tensor): GPUBufferT {
+    if (x.backend !== this) throw new Error(`WebGPU backend got a tensor of the ${x.backend.name} backend; move it with toBackend()`);
+    return (x.storage as Storage).buffer;
+  }
+  private newTensor(shape: Shape, dtype: DType): Tensor {
+    return this.make(shape, dtype, this.alloc(sizeOf(shape) * 4));
+  }
+
+  /** Submits recorded work. */
+  flush(): void {
+    if (this.encoder) {
+      this.device.queue.submit([this.encoder.finish()]);
+      this.encoder = null;
+      this.pending = 0;
+    }
+  }
+
+  // ---- dispatch -----------------------------------------------------------------------
+
+  private pipeline(key: string, code: string): any {
+    let p = this.pipelines.get(key);
+    if (!p) {
+      const module = this.device.createShaderModule({ code });
+      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  /** Records one dispatch: meta words, bound buffers (meta first), workgroup counts. */
+  private dispatch(pipe: any, meta: readonly number[], buffers: GPUBufferT[], groups: [number, number, number]): void {
+    this.checkAlive();
+    const metaBuf = this.device.createBuffer({ size: Math.max(16, Math.ceil(meta.length / 4) * 16), usage: STORAGE, mappedAtCreation: true });
+    new Uint32Array(metaBuf.getMappedRange()).set(meta.map((v) => v >>> 0));
+    metaBuf.unmap();
+    const entries = [metaBuf, ...buffers].map((b, i) => ({ binding: i, resource: { buffer: b } }));
+    const bind = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    const pass = this.encoder.beginComputePass();
+    pass.setPipeline(pipe);
+    pass.setBindGroup(0, bind);
+    pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+    pass.end();
+    if (++this.pending >= 64) this.flush();
+  }
+
+  /** Workgroup grid for n invocations of 64 in 1-D (folded into 2-D past 65535 groups); returns [row, groups]. */
+  private grid(n: number): [number, [number, number, number]] {
+    const groups = Math.max(1, Math.ceil(n / 64));
+    const gx = Math.min(groups, 65535);
+    const gy = Math.ceil(groups / gx);
+    return [gx * 64, [gx, gy, 1]];
+  }
+
+  private elementwise(key: string, code: string, n: number, extra: readonly number[], buffers: GPUBufferT[]): void {
+    const [row, groups] = this.grid(n);
+    this.dispatch(this.pipeline(key, code), [row, n, ...extra], buffers, groups);
+  }
+
+  // ---- Backend ------------------------------------------------------------------------
+
+  fromArray(data: AnyTypedArray, shape: Shape, dtype: DType): Tensor {
+    const n = sizeOf(shape);
+    const arr = allocArray(dtype, n);
+    arr.set(data.subarray(0, n));
+    const t = this.newTensor(shape, dtype);
+    this.flush(); // queue writes land before already-recorded work otherwise
+    if (n > 0) this.device.queue.writeBuffer(this.buf(t), 0, arr.buffer, arr.byteOffset, arr.byteLength);
+    return t;
+  }
+  fill(shape: Shape, value: number, dtype: DType): Tensor {
+    const arr = allocArray(dtype, sizeOf(shape));
+    if (value !== 0) arr.fill(value);
+    return this.fromArray(arr, shape, dtype);
+  }
+  async read(x: Tensor): Promise<AnyTypedArray> {
+    const bytes = x.size * 4;
+    const out = allocArray(x.dtype, x.size);
+    if (bytes === 0) return out;
+    const staging = this.device.createBuffer({ size: Math.ceil(bytes / 4) * 4, usage: MAP_READ | COPY_DST });
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    this.encoder.copyBufferToBuffer(this.buf(x), 0, staging, 0, Math.ceil(bytes / 4) * 4);
+    this.flush();
+    await staging.mapAsync(MAP_READ);
+    this.checkAlive();
+    const view = staging.getMappedRange();
+    if (x.dtype === 'float32') (out as Float32Array).set(new Float32Array(view, 0, x.size));
+    else (out as Int32Array).set(new Int32Array(view, 0, x.size));
+    staging.unmap();
+    staging.destroy();
+    return out;
+  }
+  readSync(x: Tensor): AnyTypedArray {
+    throw new Error(`${x}: WebGPU tensors cannot be read synchronously; use await tensor.read() or itemAsync()`);
+  }
+  dispose(_x: Tensor): void { /* buffers return to the pool when their tensors are collected */ }
+
+  unary(op: UnaryOp, x: Tensor): Tensor {
+    const out = this.newTensor(x.shape, 'float32');
+    this.elementwise(`unary:${op}`, source('unary').replaceAll('OP_EXPR', UNARY_WGSL[op]), x.size, [], [this.buf(x), this.buf(out)]);
+    return out;
+  }
+
+  binary(op: BinaryOp, a: Tensor, b: Tensor, outShape: Shape, aStrides: readonly number[], bStrides: readonly number[]): Tensor {
+    const bothInt = a.dtype === 'int32' && b.dtype === 'int32';
+    const cmp = COMPARE[op];
+    const outType: DType = cmp || !bothInt || op === 'div' ? 'float32' : 'int32';
+    let x = a, y = b;
+    if (!bothInt || op === 'div') { x = this.cast(a, 'float32'); y = this.cast(b, 'float32'); }
+    const inT = x.dtype === 'int32' ? 'i32' : 'f32';
+    const expr = cmp ? `select(0.0, 1.0, x ${cmp} y)` : ARITH[op]!;
+    const code = source('binary').replace(/\bIN\b/g, inT).replace(/\bOUT\b/g, outType === 'int32' ? 'i32' : 'f32').replaceAll('OP_EXPR', expr);
+    const out = this.newTensor(outShape, outType);
+    const meta = [...pad6(outShape, 1), ...pad6(aStrides, 0), ...pad6(bStrides, 0)];
+    this.elementwise(`binary:${op}:${inT}`, code, out.size, meta, [this.buf(x), this.buf(y), this.buf(out)]);
+    return out;
+  }
+
+  where(cond: Tensor, a: Tensor, b: Tensor, outShape: Shape, cS: readonly number[], aS: readonly number[], bS: readonly number[]): Tensor {
+    const c = this.cast(cond, 'float32'), x = this.cast(a, 'float32'), y = this.cast(b, 'float32');
+    const out = this.newTensor(outShape, 'float32');
+    const meta = [...pad6(outShape, 1), ...pad6(cS, 0), ...pad6(aS, 0), ...pad6(bS, 0)];
+    this.elementwise('where', source('where'), out.size, meta, [this.buf(c), this.buf(x), this.buf(y), this.buf(out)]);
+    return out;
+  }
+
+  cast(x: Tensor, dtype: DType): Tensor {
+    if (x.dtype === dtype) return x;
+    const inT = x.dtype === 'int32' ? 'i32' : 'f32', outT = dtype === 'int32' ? 'i32' : 'f32';
+    const out = this.newTensor(x.shape, dtype);
+    this.elementwise(`cast:${inT}:${outT}`, source('cast').replace(/\bIN\b/g, inT).replace(/\bOUT\b/g, outT), x.size, [], [this.buf(x), this.buf(out)]);
+    return out;
+  }
+
+  reduce(op: ReduceOp, x: Tensor, outer: number, n: number, inner: number, outShape: Shape): Tensor {
+    const T = x.dtype === 'int32' ? 'i32' : 'f32';
+    const body = op === 'sum'
+      ? (T === 'f32'
+        ? 'var s = 0.0; var comp = 0.0;\n  for (var j = 0u; j < n; j++) { let yv = src[p] - comp; let tv = s + yv; comp = (tv - s) - yv; s = tv; p += inner; }\n  out[i] = s;'
+        : 'var s = 0; for (var j = 0u; j < n; j++) { s += src[p]; p += inner; }\n  out[i] = s;')
+      : (T === 'f32'
+        ? 'var m = src[p]; for (var j = 0u; j < n; j++) { let v = src[p]; if (v != v) { m = v; break; } m = max(m, v); p += inner; }\n  out[i] = m;'
+        : 'var m = src[p]; for (var j = 0u; j < n; j++) { m = max(m, src[p]); p += inner; }\n  out[i] = m;');
+    const out = this.newTensor(outShape, x.dtype);
+    this.elementwise(`reduce:${op}:${T}`, source('reduce').replace(/\bT\b/g, T).replaceAll('REDUCE_BODY', body), outer * inner, [n, inner], [this.buf(x), this.buf(out)]);
+    return out;
+  }
+
+  stridedCopy(x: Tensor, shape: Shape, offset: number, strides: readonly number[]): Tensor {
+    const out = this.newTensor(shape, x.dtype);
+    if (out.size > 0) this.elementwise('strided_copy', source('strided_copy'), out.size, [offset, ...pad6(shape, 1), ...pad6(strides, 0)], [this.buf(x), this.buf(out)]);
+    return out;
+  }
+
+  assignRegion(dst: Tensor, src: Tensor, offset: number, strides: readonly number[]): Tensor {
+    const out = this.newTensor(dst.shape, dst.dtype);
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    if (dst.size > 0) this.encoder.copyBufferToBuffer(this.buf(dst), 0, this.buf(out), 0, Math.ceil(dst.size * 4 / 4) * 4);
+    if (src.size > 0) this.elementwise('assign_region', source('assign_region'), src.size, [offset, ...pad6(src.shape, 1), ...pad6(strides, 0)], [this.buf(src), this.buf(out)]);
+    return out;
+  }
+
+  matmul(a: Tensor, b: Tensor, batch: number, m: number, k: number, n: number,
+    transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number): Tensor {
+    const out = this.newTensor([batch, m, n], 'float32');
+    const ars = transA ? 1 : k, acs = transA ? m : 1;
+    const brs = transB ? 1 : n, bcs = transB ? k : 1;
+    if (batch * m * n === 0) return out;
+    if (batch > 65535) throw new Error(`WebGPU matmul: batch ${batch} exceeds 65535; split it`);
+    this.dispatch(this.pipeline('matmul', source('matmul')), [m, n, k, aBatchStride, ars, acs, bBatchStride, brs, bcs, batch],
+      [this.buf(a), this.buf(b), this.buf(out)], [Math.ceil(n / 16), Math.ceil(m / 16), batch]);
+    return out;
+  }
+
+  private convMeta(g: ConvGeometry): number[] {
+    return [g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.stride, g.padTop, g.padLeft, g.outH, g.outW];
+  }
+  conv2d(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+    const out = this.newTensor([g.n, g.cout, g.outH, g.outW], 'float32');
+    const b = bias ?? this.fill([1], 0, 'float32');
+    this.elementwise('conv2d', source('conv2d'), out.size, [...this.convMeta(g), bias ? 1 : 0], [this.buf(x), this.buf(w), this.buf(b), this.buf(out)]);
+    return out;
+  }
+  conv2dInputGrad(dy: Tensor, w: Tensor, g: ConvGeometry): Tensor {
+    const out = this.newTensor([g.n, g.cin, g.h, g.w], 'float32');
+    this.elementwise('conv2d_input_grad', source('conv2d_input_grad'), out.size, this.convMeta(g), [this.buf(dy), this.buf(w), this.buf(out)]);
+    return out;
+  }
+  conv2dWeightGrad(x: Tensor, dy: Tensor, g: ConvGeometry): Tensor {
+    const out = this.newTensor([g.cout, g.cin, g.kh, g.kw], 'float32');
+    const total = out.size;
+    const gx = Math.min(total, 65535), gy = Math.ceil(total / gx);
+    this.dispatch(this.pipeline('conv2d_weight_grad', source('conv2d_weight_grad')), [0, total, ...this.convMeta(g)],
+      [this.buf(x), this.buf(dy), this.buf(out)], [gx, gy, 1]);
+    return out;
+  }
+
+  maxPool2d(x: Tensor, k: number, outH: number, outW: number): { out: Tensor; argmax: Tensor } {
+    const [n, c, h, w] = x.shape;
+    const out = this.newTensor([n, c, outH, outW], 'float32');
+    const argmax = this.newTensor([n, c, outH, outW], 'int32');
+    this.elementwise('maxpool', source('maxpool'), out.size, [h, w, k, outH, outW], [this.buf(x), this.buf(out), this.buf(argmax)]);
+    return { out, argmax };
+  }
+  maxPool2dBackward(dy: Tensor, argmax: Tensor, xShape: Shape): Tensor {
+    const out = this.fill(xShape, 0, 'float32');
+    this.elementwise('maxpool_backward', source('maxpool_backward'), dy.size, [], [this.buf(dy), this.buf(argmax), this.buf(out)]);
+    return out;
+  }
+
+  gather(x: Tensor, idx: Tensor, outer: number, n: number, inner: number, outShape: Shape): Tensor {
+    const out = this.newTensor(outShape, x.dtype);
+    if (out.size > 0) this.elementwise('gather', source('gather'), out.size, [n, inner, idx.size], [this.buf(x), this.buf(idx), this.buf(out)]);
+    return out;
+  }
+  scatterAdd(src: Tensor, idx: Tensor, outer: number, n: number, inner: number, outShape: Shape): Tensor {
+    const s = this.cast(src, 'float32');
+    const out = this.newTensor(outShape, 'float32');
+    this.elementwise('scatter_add', source('scatter_add'), out.size, [n, inner, idx.size], [this.buf(s), this.buf(idx), this.buf(out)]);
+    return src.dtype === 'int32' ? this.cast(out, 'int32') : out;
+  }
+  oneHot(idx: Tensor, depth: number): Tensor {
+    const out = this.newTensor([...idx.shape, depth], 'float32');
+    this.elementwise('one_hot', source('one_hot'), out.size, [depth], [this.buf(idx), this.buf(out)]);
+    return out;
+  }
+
+  adam(p: Tensor, g: Tensor, m: Tensor, v: Tensor, h: AdamHyper): { p: Tensor; m: Tensor; v: Tensor } {
+    const np = this.newTensor(p.shape, 'float32'), nm = this.newTensor(p.shape, 'float32'), nv = this.newTensor(p.shape, 'float32');
+    const bc1 = 1 - Math.pow(h.beta1, h.step), bc2 = 1 - Math.pow(h.beta2, h.step);
+    const meta = [h.lr, h.beta1, h.beta2, h.eps, bc1, bc2, 1 - h.lr * h.weightDecay].map(f32bits);
+    this.elementwise('adam', source('adam'), p.size, meta, [this.buf(p), this.buf(g), this.buf(m), this.buf(v), this.buf(np), this.buf(nm), this.buf(nv)]);
+    return { p: np, m: nm, v: nv };
+  }
+}
+
+let shared: Promise<WebGpuBackend> | null = null;
+
+/** The process-wide WebGPU backend; a clear error when no adapter is available. */
+export function webgpuBackend(): Promise<WebGpuBackend> {
+  shared ??= (async () => {
+    const gpu = await getGpu();
+    if (!gpu) throw new Error(`WebGPU: no adapter found; ${WEBGPU_HINT}, or use --device cpu`);
+    return new WebGpuBackend(gpu as never);
+  })();
+  return shared;
+}
+
