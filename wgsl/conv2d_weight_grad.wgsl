@@ -1,5 +1,5 @@
 // dL/dw of conv2d: one workgroup per weight element; its 64 invocations split the
-// N·outH·outW reduction and combine their partial sums in workgroup memory.
+// N·outH·outW reduction by output rows and combine their partial sums in workgroup memory.
 // prm: as conv2d (total = weight size); dispatch (min(total, 65535), ⌈total/65535⌉).
 @group(0) @binding(0) var<storage, read> prm: array<u32>;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -17,13 +17,18 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var acc = 0.0;
   if (e < prm[1]) {
     let kx = e % kw; let ky = (e / kw) % kh; let ci = (e / (kw * kh)) % cin; let co = e / (kw * kh * cin);
-    let per = oh * ow;
-    for (var q = lid; q < n * per; q += 64u) {
-      let b = q / per; let r = q % per; let oy = r / ow; let ox = r % ow;
+    // each invocation takes whole output rows (image b, row oy), so the inner loop needs no division
+    for (var q = lid; q < n * oh; q += 64u) {
+      let b = q / oh; let oy = q % oh;
       let iy = i32(oy) * stride + i32(ky) - pt;
-      let ix = i32(ox) * stride + i32(kx) - pl;
-      if (iy < 0 || iy >= h || ix < 0 || ix >= wd) { continue; }
-      acc += dy[((b * cout + co) * oh + oy) * ow + ox] * x[(b * cin + ci) * u32(h * wd) + u32(iy * wd + ix)];
+      if (iy < 0 || iy >= h) { continue; }
+      let dyRow = ((b * cout + co) * oh + oy) * ow;
+      let xRow = i32((b * cin + ci) * u32(h * wd)) + iy * wd;
+      for (var ox = 0u; ox < ow; ox++) {
+        let ix = i32(ox) * stride + i32(kx) - pl;
+        if (ix < 0 || ix >= wd) { continue; }
+        acc += dy[dyRow + ox] * x[xRow + ix];
+      }
     }
   }
   part[lid] = acc;

@@ -285,7 +285,13 @@ export class WebGpuBackend implements Backend {
   conv2d(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
     const out = this.newTensor([g.n, g.cout, g.outH, g.outW], 'float32');
     const b = bias ?? this.fill([1], 0, 'float32');
-    this.elementwise('conv2d', source('conv2d'), out.size, [...this.convMeta(g), bias ? 1 : 0], [this.buf(x), this.buf(w), this.buf(b), this.buf(out)]);
+    const blocks = Math.ceil(g.cout / 4);
+    if (4 * g.cin * g.kh * g.kw > 4096) {
+      throw new Error(`WebGPU conv2d: ${g.cin} input channels with a ${g.kh}x${g.kw} kernel exceed the kernel's 1024 staged weights per output channel; use the CPU backend for this layer`);
+    }
+    if (g.n * blocks > 65535) throw new Error(`WebGPU conv2d: batch ${g.n} × ${blocks} channel blocks exceeds 65535 workgroups; split the batch`);
+    this.dispatch(this.pipeline('conv2d', source('conv2d')), [...this.convMeta(g), bias ? 1 : 0, blocks],
+      [this.buf(x), this.buf(w), this.buf(b), this.buf(out)], [Math.ceil(g.outW / 8), Math.ceil(g.outH / 8), g.n * blocks]);
     return out;
   }
   conv2dInputGrad(dy: Tensor, w: Tensor, g: ConvGeometry): Tensor {
