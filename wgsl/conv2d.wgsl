@@ -1,8 +1,8 @@
 // Direct 2-D convolution (cross-correlation), NCHW input, OIHW weight, optional bias.
 // Each invocation computes a 4 (output channels) × 4 (adjacent output columns) block, so
 // every loaded input feeds 4 multiply-adds and every staged weight 4; the workgroup stages
-// its 4 channels' weights in workgroup memory. Grid: x = column quads (8 per workgroup),
-// y = output rows (8 per workgroup), z = image × channel block.
+// its 4 channels' weights in workgroup memory. Grid: x = blocks of 64 column quads over the
+// whole output plane (so narrow images waste little), z = image × channel block.
 // prm: [n, cin, h, w, cout, kh, kw, stride, padTop, padLeft, outH, outW, hasBias, coutBlocks]
 @group(0) @binding(0) var<storage, read> prm: array<u32>;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -17,7 +17,7 @@ fn load(base: i32, iy: i32, ix: i32, h: i32, wd: i32) -> f32 {
   return x[base + iy * wd + ix];
 }
 
-@compute @workgroup_size(8, 8, 1)
+@compute @workgroup_size(64, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
   let cin = prm[1]; let h = i32(prm[2]); let wd = i32(prm[3]); let cout = prm[4];
@@ -32,8 +32,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
     ws[q] = select(0.0, w[c * per + q % per], c < cout);
   }
   workgroupBarrier();
-  let ox0 = gid.x * 4u; let oy = gid.y;
-  if (ox0 >= ow || oy >= oh) { return; }
+  let quadsPerRow = (ow + 3u) / 4u;
+  let quad = gid.x;
+  if (quad >= quadsPerRow * oh) { return; }
+  let oy = quad / quadsPerRow;
+  let ox0 = (quad % quadsPerRow) * 4u;
   var acc: array<vec4<f32>, 4>; // acc[pixel] = 4 channels
   acc[0] = vec4<f32>(0.0); acc[1] = vec4<f32>(0.0); acc[2] = vec4<f32>(0.0); acc[3] = vec4<f32>(0.0);
   let y0 = i32(oy) * stride - pt;

@@ -291,7 +291,7 @@ export class WebGpuBackend implements Backend {
     }
     if (g.n * blocks > 65535) throw new Error(`WebGPU conv2d: batch ${g.n} × ${blocks} channel blocks exceeds 65535 workgroups; split the batch`);
     this.dispatch(this.pipeline('conv2d', source('conv2d')), [...this.convMeta(g), bias ? 1 : 0, blocks],
-      [this.buf(x), this.buf(w), this.buf(b), this.buf(out)], [Math.ceil(g.outW / 32), Math.ceil(g.outH / 8), g.n * blocks]);
+      [this.buf(x), this.buf(w), this.buf(b), this.buf(out)], [Math.ceil((Math.ceil(g.outW / 4) * g.outH) / 64), 1, g.n * blocks]);
     return out;
   }
   conv2dInputGrad(dy: Tensor, w: Tensor, g: ConvGeometry): Tensor {
