@@ -295,6 +295,18 @@ export class WebGpuBackend implements Backend {
     return out;
   }
   conv2dInputGrad(dy: Tensor, w: Tensor, g: ConvGeometry): Tensor {
+    const padBottom = (g.outH - 1) * g.stride + g.kh - g.h - g.padTop;
+    const padRight = (g.outW - 1) * g.stride + g.kw - g.w - g.padLeft;
+    if (g.stride === 1 && g.padTop < g.kh && g.padLeft < g.kw && padBottom >= 0 && padBottom < g.kh && padRight >= 0 && padRight < g.kw
+      && 4 * g.cout * g.kh * g.kw <= 4096) {
+      // Stride 1: a full correlation of dy with the flipped, channel-swapped kernel (the forward kernel).
+      const wt = this.newTensor([g.cin, g.cout, g.kh, g.kw], 'float32');
+      this.elementwise('conv_flip', source('conv_flip'), wt.size, [g.cout, g.cin, g.kh, g.kw], [this.buf(w), this.buf(wt)]);
+      return this.conv2d(dy, wt, null, {
+        n: g.n, cin: g.cout, h: g.outH, w: g.outW, cout: g.cin, kh: g.kh, kw: g.kw, stride: 1,
+        padTop: g.kh - 1 - g.padTop, padLeft: g.kw - 1 - g.padLeft, outH: g.h, outW: g.w,
+      });
+    }
     const out = this.newTensor([g.n, g.cin, g.h, g.w], 'float32');
     this.elementwise('conv2d_input_grad', source('conv2d_input_grad'), out.size, this.convMeta(g), [this.buf(dy), this.buf(w), this.buf(out)]);
     return out;
