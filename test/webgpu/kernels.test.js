@@ -140,9 +140,17 @@ if (!gpu) {
     for (const k of Object.keys(pc)) await same(sg.params[k], sc.params[k], 1e-4, `adam ${k}`);
   });
 
-  test('bad input on WebGPU gives clear errors', async () => {
+  test('bad input on WebGPU gives clear errors: sync reads, mixed backends, buffer limits, a lost device', async () => {
     assert.throws(() => gpu.readSync(gpu.fill([2], 1, 'float32')), /cannot be read synchronously/);
     assert.throws(() => nc.engine.add(gpu.fill([2], 1, 'float32'), nc.zeros([2])), /different backends/);
+    assert.throws(() => nc.engine.broadcastTo(gpu.fill([1], 1, 'float32'), [1 << 30]), /exceeds the adapter's storage buffer limit/);
+    const handle = await nc.getGpu();
+    const device = await (await handle.gpu.requestAdapter()).requestDevice();
+    const other = new nc.WebGpuBackend({ device, info: handle.info, gpu: handle.gpu });
+    device.destroy();
+    await device.lost;
+    await new Promise((r) => setTimeout(r, 0));
+    assert.throws(() => other.fill([4], 1, 'float32'), /WebGPU device was lost/);
   });
 }
 test.run();
