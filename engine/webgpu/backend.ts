@@ -14,9 +14,8 @@ import { sizeOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { getGpu, WEBGPU_HINT, type AdapterDescription } from './device.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type GPUDeviceT = any;
-type GPUBufferT = any;
+type GPUDeviceT = GPUDevice;
+type GPUBufferT = GPUBuffer;
 
 interface Storage { buffer: GPUBufferT; bytes: number }
 
@@ -61,16 +60,16 @@ function pad6(values: readonly number[], fill: number): number[] {
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu';
   private readonly device: GPUDeviceT;
-  private readonly pipelines = new Map<string, any>();
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly pool = new Map<number, GPUBufferT[]>();
   private readonly registry = new FinalizationRegistry<GPUBufferT>((b) => this.release(b));
-  private encoder: any = null;
+  private encoder: GPUCommandEncoder | null = null;
   private pending = 0;
   private lost: string | null = null;
 
   constructor(readonly gpu: { device: GPUDeviceT; info: AdapterDescription; gpu: unknown }) {
     this.device = gpu.device;
-    (this.device.lost as Promise<{ message?: string }>).then((info) => { this.lost = info?.message ?? 'device lost'; }).catch(() => undefined);
+    this.device.lost.then((info) => { this.lost = info.message || 'device lost'; }).catch(() => undefined);
   }
 
   /** The adapter that runs this backend (recorded with every result). */
@@ -87,14 +86,13 @@ export class WebGpuBackend implements Backend {
   private alloc(bytes: number): Storage {
     this.checkAlive();
     const size = Math.max(16, Math.ceil(bytes / 16) * 16);
-    const limit = this.device.limits.maxStorageBufferBindingSize as number;
+    const limit = this.device.limits.maxStorageBufferBindingSize;
     if (size > limit) throw new Error(`WebGPU: a tensor of ${bytes} bytes exceeds the adapter's storage buffer limit of ${limit} bytes; use smaller batches or the CPU backend`);
-    const free = this.pool.get(size);
-    const buffer = free && free.length ? free.pop() : this.device.createBuffer({ size, usage: STORAGE | COPY_SRC | COPY_DST });
+    const buffer = this.pool.get(size)?.pop() ?? this.device.createBuffer({ size, usage: STORAGE | COPY_SRC | COPY_DST });
     return { buffer, bytes };
   }
   private release(buffer: GPUBufferT): void {
-    const size = buffer.size as number;
+    const size = buffer.size;
     let list = this.pool.get(size);
     if (!list) { list = []; this.pool.set(size, list); }
     if (list.length < 64) list.push(buffer);
@@ -124,7 +122,7 @@ export class WebGpuBackend implements Backend {
 
   // ---- dispatch -----------------------------------------------------------------------
 
-  private pipeline(key: string, code: string): any {
+  private pipeline(key: string, code: string): GPUComputePipeline {
     let p = this.pipelines.get(key);
     if (!p) {
       const module = this.device.createShaderModule({ code });
@@ -135,7 +133,7 @@ export class WebGpuBackend implements Backend {
   }
 
   /** Records one dispatch: meta words, bound buffers (meta first), workgroup counts. */
-  private dispatch(pipe: any, meta: readonly number[], buffers: GPUBufferT[], groups: [number, number, number]): void {
+  private dispatch(pipe: GPUComputePipeline, meta: readonly number[], buffers: GPUBufferT[], groups: [number, number, number]): void {
     this.checkAlive();
     const metaBuf = this.device.createBuffer({ size: Math.max(16, Math.ceil(meta.length / 4) * 16), usage: STORAGE, mappedAtCreation: true });
     new Uint32Array(metaBuf.getMappedRange()).set(meta.map((v) => v >>> 0));
