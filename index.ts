@@ -25,7 +25,7 @@ export { encodePng, savePng, encodeGif, saveGif, renderIndexed, PALETTE, type Pi
 export { volumesOf, componentCount, cellMask, cellComponentCounts } from './cpm/analysis.js';
 export { generateSample, generateDataset, ensureDataset, type GenerateOptions } from './cpm/datagen.js';
 export { LearnableCellsort, parameterVector, parameterRmse, type CellsortStats, type LearnableCellsortOptions } from './cpm/learnable.js';
-export { ApproxPCPM, LocalDeltas, PROPOSAL_KINDS, type DeltaEvaluator, type ApproxOptions, type ProposalKind } from './cpm/samplers/approx-parallel.js';
+export { ApproxPCPM, LocalDeltas, EnergyDeltas, PROPOSAL_KINDS, type DeltaEvaluator, type ApproxOptions, type ProposalKind } from './cpm/samplers/approx-parallel.js';
 export { GibbsSampler } from './cpm/samplers/gibbs.js';
 export { GwgSampler, type GwgStep } from './cpm/samplers/gwg.js';
 export { Trainer, NonFiniteError, validateTrainConfig, type TrainConfig, type IterationLog, type SamplerName } from './cpm/train.js';

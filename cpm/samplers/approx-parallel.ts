@@ -21,7 +21,7 @@ import { checkTemperature } from './temperature.js';
 import { RandomStream, type Key } from '../../engine/random.js';
 import type { Hamiltonian } from '../hamiltonian.js';
 import { FastDelta } from '../fast-delta.js';
-import type { CpmState } from '../state.js';
+import type { Configuration, CpmState } from '../state.js';
 
 /** Computes ΔH of a batch of proposals (target sites and new ids) against the current state. */
 export interface DeltaEvaluator {
@@ -35,6 +35,32 @@ export class LocalDeltas implements DeltaEvaluator {
   deltas(state: CpmState, targets: Int32Array, newIds: Int32Array, count: number, out: Float64Array): void {
     if (!this.fast || this.fast.state !== state) this.fast = new FastDelta(state, this.hamiltonian);
     for (let i = 0; i < count; i++) out[i] = this.fast.deltaH(targets[i], newIds[i]);
+  }
+}
+
+/**
+ * ΔH from a batched energy function (for differentiable Hamiltonians without a local form):
+ * every proposal's state is materialised (the old state with one site changed) and the
+ * energies are evaluated in batches, ΔH_i = H(x_i) − H(x).
+ */
+export class EnergyDeltas implements DeltaEvaluator {
+  constructor(readonly energy: (configs: readonly Configuration[]) => ArrayLike<number>, readonly batch = 32) {
+    if (!Number.isInteger(batch) || batch < 1) throw new Error(`EnergyDeltas: batch must be a positive integer, got ${batch}`);
+  }
+  deltas(state: CpmState, targets: Int32Array, newIds: Int32Array, count: number, out: Float64Array): void {
+    const base = state.configuration();
+    const e0 = this.energy([base])[0];
+    for (let start = 0; start < count; start += this.batch) {
+      const end = Math.min(count, start + this.batch);
+      const configs: Configuration[] = [];
+      for (let i = start; i < end; i++) {
+        const ids = Int32Array.from(base.ids);
+        ids[targets[i]] = newIds[i];
+        configs.push({ ...base, ids });
+      }
+      const e = this.energy(configs);
+      for (let i = start; i < end; i++) out[i] = e[i - start] - e0;
+    }
   }
 }
 

@@ -104,6 +104,15 @@ test('ApproxPCPM keeps the bookkeeping and its batched ΔH equals one-by-one ene
     state.setId(targets[j], old);
     assert.ok(Math.abs(diff - out[j]) < 1e-9, `proposal ${j}: ${out[j]} vs ${diff}`);
   }
+  // the batched full-energy evaluator (for differentiable Hamiltonians) agrees, here with the
+  // learnable cellsort energy set to the same parameters
+  const model = new nc.LearnableCellsort({ types: 3, target: 15 });
+  const p = model.init(nc.makeKey(12));
+  const learnedHam = model.hamiltonian(p);
+  const local = new Float64Array(n), batched = new Float64Array(n);
+  new nc.LocalDeltas(learnedHam).deltas(state, targets, newIds, n, local);
+  new nc.EnergyDeltas((cs) => Float64Array.from(model.energy(p, model.stats(cs)).dataSync()), 7).deltas(state, targets, newIds, n, batched);
+  for (let j = 0; j < n; j++) assert.ok(Math.abs(local[j] - batched[j]) < 2e-3 * Math.max(1, Math.abs(local[j])), `batched ${j}: ${batched[j]} vs ${local[j]}`);
 });
 
 test('Gibbs conditional is the softmax of −ΔH/T over all ids', async () => {
