@@ -6,10 +6,6 @@
  */
 import { neighbourTable, wrapDelta } from './lattice.js';
 
-/** Moore directions in the order of neighbourOffsets(2). */
-const MOORE_DY = new Int8Array([-1, 0, 0, 1, -1, -1, 1, 1]);
-const MOORE_DX = new Int8Array([0, -1, 1, 0, -1, 1, -1, 1]);
-
 /** A plain, serialisable configuration: ids (H·W, row-major) and a type per id. */
 export interface Configuration {
   height: number;
@@ -176,20 +172,6 @@ export class CpmState {
     x = ((x % this.width) + this.width) % this.width;
     out[0] = y; out[1] = x;
     return out;
-  }
-
-  /** The Moore neighbour of t in direction d (0..7, the order of the `moore` table), by arithmetic. */
-  neighbour(t: number, d: number): number {
-    const W = this.width;
-    const y = ((t + 0.5) * this.invWidth) | 0;
-    const x = t - y * W;
-    const dy = MOORE_DY[d], dx = MOORE_DX[d];
-    let r = t;
-    if (dy < 0) r += y === 0 ? this.size - W : -W;
-    else if (dy > 0) r += y === this.height - 1 ? W - this.size : W;
-    if (dx < 0) r += x === 0 ? W - 1 : -1;
-    else if (dx > 0) r += x === W - 1 ? 1 - W : 1;
-    return r;
   }
 
   /**

@@ -87,9 +87,9 @@ export class ExactSampler {
       do {
         const w = rng.nextUint32();
         t = boundary[Math.floor(w * nb * 2.3283064365386963e-10)];
-        src = s.neighbour(t, w & 7);
+        s.neighbours8(t, nbr);
+        src = nbr[w & 7];
       } while (ids[src] === ids[t]);
-      s.neighbours8(t, nbr);
       attempts++;
       mcs += 8 / E;
       const c = ids[src], old = ids[t];
