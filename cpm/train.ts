@@ -133,17 +133,17 @@ export class Trainer {
     const acc = results.reduce((a, r) => a + r.acceptance, 0);
     const t1 = performance.now();
     const sPos = this.model.stats(pos), sNeg = this.model.stats(this.chains);
+    let ep = ops.scalar(0), en = ops.scalar(0);
     const lossFn = (p: Params) => {
-      const ep = ops.mean(this.model.energy(p, sPos));
-      const en = ops.mean(this.model.energy(p, sNeg));
+      ep = ops.mean(this.model.energy(p, sPos));
+      en = ops.mean(this.model.energy(p, sNeg));
       let loss = ops.sub(ep, en);
       if (cfg.lambdaReg > 0) loss = ops.add(loss, ops.mul(ops.add(ops.square(ep), ops.square(en)), cfg.lambdaReg));
       return loss;
     };
     const { value, grads } = valueAndGrad(lossFn)(this.params);
     const loss = value.item();
-    const energyPos = ops.mean(this.model.energy(this.params, sPos)).item();
-    const energyNeg = ops.mean(this.model.energy(this.params, sNeg)).item();
+    const energyPos = ep.item(), energyNeg = en.item(); // computed by the loss, not again
     if (!Number.isFinite(loss) || !Number.isFinite(energyPos) || !Number.isFinite(energyNeg)) {
       throw new NonFiniteError(`training stopped at iteration ${this.iteration + 1}: loss ${loss}, energy(data) ${energyPos}, energy(samples) ${energyNeg} is not finite; lower the learning rate or add the energy regulariser (lambdaReg)`);
     }
@@ -157,10 +157,9 @@ export class Trainer {
     this.ema = this.emaRule.update(this.ema, this.params);
     const t2 = performance.now();
     this.iteration++;
-    const v = this.model.values(this.params);
     return {
-      iteration: this.iteration, loss, energyPos, energyNeg, lambda: v.lambda, J: v.J,
-      vector: parameterVector(v.J, v.lambda), sampleSeconds: (t1 - t0) / 1000, gradSeconds: (t2 - t1) / 1000, acceptance: acc / cfg.batch,
+      iteration: this.iteration, loss, energyPos, energyNeg, lambda: next.lambda, J: next.J,
+      vector: parameterVector(next.J, next.lambda), sampleSeconds: (t1 - t0) / 1000, gradSeconds: (t2 - t1) / 1000, acceptance: acc / cfg.batch,
     };
   }
 

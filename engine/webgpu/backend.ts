@@ -122,11 +122,11 @@ export class WebGpuBackend implements Backend {
 
   // ---- dispatch -----------------------------------------------------------------------
 
-  private pipeline(key: string, code: string): GPUComputePipeline {
+  private pipeline(key: string, code: string, entryPoint = 'main'): GPUComputePipeline {
     let p = this.pipelines.get(key);
     if (!p) {
       const module = this.device.createShaderModule({ code });
-      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint } });
       this.pipelines.set(key, p);
     }
     return p;
@@ -157,9 +157,9 @@ export class WebGpuBackend implements Backend {
     return [gx * 64, [gx, gy, 1]];
   }
 
-  private elementwise(key: string, code: string, n: number, extra: readonly number[], buffers: GPUBufferT[]): void {
+  private elementwise(key: string, code: string, n: number, extra: readonly number[], buffers: GPUBufferT[], entryPoint = 'main'): void {
     const [row, groups] = this.grid(n);
-    this.dispatch(this.pipeline(key, code), [row, n, ...extra], buffers, groups);
+    this.dispatch(this.pipeline(key, code, entryPoint), [row, n, ...extra], buffers, groups);
   }
 
   // ---- Backend ------------------------------------------------------------------------
@@ -253,7 +253,7 @@ export class WebGpuBackend implements Backend {
 
   stridedCopy(x: Tensor, shape: Shape, offset: number, strides: readonly number[]): Tensor {
     const out = this.newTensor(shape, x.dtype);
-    if (out.size > 0) this.elementwise('strided_copy', source('strided_copy'), out.size, [offset, ...pad6(shape, 1), ...pad6(strides, 0)], [this.buf(x), this.buf(out)]);
+    if (out.size > 0) this.elementwise('gather_view', source('strided'), out.size, [offset, ...pad6(shape, 1), ...pad6(strides, 0)], [this.buf(x), this.buf(out)], 'gather_view');
     return out;
   }
 
@@ -261,7 +261,7 @@ export class WebGpuBackend implements Backend {
     const out = this.newTensor(dst.shape, dst.dtype);
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
     if (dst.size > 0) this.encoder.copyBufferToBuffer(this.buf(dst), 0, this.buf(out), 0, Math.ceil(dst.size * 4 / 4) * 4);
-    if (src.size > 0) this.elementwise('assign_region', source('assign_region'), src.size, [offset, ...pad6(src.shape, 1), ...pad6(strides, 0)], [this.buf(src), this.buf(out)]);
+    if (src.size > 0) this.elementwise('scatter_view', source('strided'), src.size, [offset, ...pad6(src.shape, 1), ...pad6(strides, 0)], [this.buf(src), this.buf(out)], 'scatter_view');
     return out;
   }
 
