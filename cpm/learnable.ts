@@ -10,6 +10,8 @@ import * as ops from '../autodiff/ops.js';
 import type { Params } from '../autodiff/tape.js';
 import { split, uniform, type Key } from '../engine/random.js';
 import type { Tensor } from '../engine/tensor.js';
+import type { Backend } from '../engine/backend.js';
+import { cpu } from '../engine/cpu/backend.js';
 import { Contact, ExternalField, Hamiltonian, Volume, mooreContactStats, type Term } from './hamiltonian.js';
 import { CpmState, type Configuration } from './state.js';
 
@@ -55,16 +57,16 @@ export class LearnableCellsort {
   }
 
   /** Raw parameters: J_raw ~ U(−1, 1), γ with softplus(γ) = 1, bias = 2, λ_raw ~ U(0.1, 2) [, μ = 0]. */
-  init(key: Key): Params {
+  init(key: Key, backend: Backend = cpu): Params {
     const [kj, kl] = split(key);
     const T = this.types;
     const p: Params = {
-      J_raw: uniform(kj, [T, T], -1, 1),
-      gamma: ops.tensor([softplusInv(1)]),
-      bias: ops.tensor([2]),
-      lambda_raw: uniform(kl, [1], 0.1, 2),
+      J_raw: uniform(kj, [T, T], -1, 1, backend),
+      gamma: ops.tensor([softplusInv(1)], [1], 'float32', backend),
+      bias: ops.tensor([2], [1], 'float32', backend),
+      lambda_raw: uniform(kl, [1], 0.1, 2, backend),
     };
-    if (this.field) p.mu = ops.zeros([T]);
+    if (this.field) p.mu = ops.zeros([T], 'float32', backend);
     return p;
   }
 
@@ -75,7 +77,7 @@ export class LearnableCellsort {
     let J = ops.add(ops.mul(sym, ops.softplus(p.gamma)), p.bias);
     const mask = new Float32Array(T * T).fill(1);
     mask[0] = 0;
-    J = ops.mul(J, ops.tensor(mask, [T, T]));
+    J = ops.mul(J, ops.tensor(mask, [T, T], 'float32', p.J_raw.backend));
     const lambda = ops.add(ops.softplus(p.lambda_raw), 1e-3);
     return this.field ? { J, lambda, mu: p.mu } : { J, lambda };
   }
@@ -94,7 +96,7 @@ export class LearnableCellsort {
   }
 
   /** Statistics of configurations (with per-state fields when the model has a field term). */
-  stats(configs: readonly Configuration[], fields?: readonly ArrayLike<number>[]): CellsortStats {
+  stats(configs: readonly Configuration[], fields?: readonly ArrayLike<number>[], backend: Backend = cpu): CellsortStats {
     const T = this.types, B = configs.length;
     const contact = new Float32Array(B * T * T);
     const volume = new Float32Array(B);
@@ -117,9 +119,9 @@ export class LearnableCellsort {
       }
     });
     return {
-      contact: ops.tensor(contact, [B, T, T]),
-      volume: ops.tensor(volume, [B]),
-      ...(field ? { field: ops.tensor(field, [B, T]) } : {}),
+      contact: ops.tensor(contact, [B, T, T], 'float32', backend),
+      volume: ops.tensor(volume, [B], 'float32', backend),
+      ...(field ? { field: ops.tensor(field, [B, T], 'float32', backend) } : {}),
     };
   }
 

@@ -80,9 +80,10 @@ export class ApproxPCPM {
   readonly proposals: number;
   readonly temperature: number;
   private readonly rng: RandomStream;
-  private readonly targets: Int32Array;
-  private readonly newIds: Int32Array;
-  private readonly dH: Float64Array;
+  /** This iteration's proposals (target sites and new ids) and their ΔH. */
+  readonly targets: Int32Array;
+  readonly newIds: Int32Array;
+  readonly dH: Float64Array;
   private readonly accept: Uint8Array;
   private readonly written: Uint8Array;
   private readonly nbr = new Int32Array(8);
@@ -91,7 +92,7 @@ export class ApproxPCPM {
   proposed = 0;
   accepted = 0;
 
-  constructor(readonly state: CpmState, readonly evaluator: DeltaEvaluator, opts: ApproxOptions) {
+  constructor(readonly state: CpmState, readonly evaluator: DeltaEvaluator | null, opts: ApproxOptions) {
     if (!Number.isInteger(opts.proposals) || opts.proposals < 1) throw new Error(`ApproxPCPM: proposals per iteration must be a positive integer, got ${opts.proposals}`);
     const T = checkTemperature(opts.temperature, 'ApproxPCPM');
     this.proposals = opts.proposals;
@@ -146,8 +147,14 @@ export class ApproxPCPM {
 
   /** One iteration: propose, evaluate against the same state, accept, apply at once. */
   step(): number {
+    if (!this.evaluator) throw new Error('ApproxPCPM.step: this sampler has no ΔH evaluator; give one to the constructor, or evaluate proposals yourself and call commit()');
     const n = this.propose();
     this.evaluator.deltas(this.state, this.targets, this.newIds, n, this.dH);
+    return this.commit(n);
+  }
+
+  /** Accepts or rejects the n proposals whose ΔH are in `dH` and applies the accepted ones at once. */
+  commit(n: number): number {
     const T = this.temperature, rng = this.rng;
     for (let j = 0; j < n; j++) {
       const d = this.dH[j];

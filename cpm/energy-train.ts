@@ -1,0 +1,286 @@
+/**
+ * Training any EnergyModel (neural or analytical) by the paper's Algorithm 1 (SPEC 5):
+ * persistent chains advanced with ApproxPCPM under the current parameters, every chain's
+ * proposals evaluated together in batched forward passes, the contrastive loss
+ * mean H(x⁺) − mean H(x⁻) + λ_reg·(mean H(x⁺)² + mean H(x⁻)²) (means of squared energies),
+ * Adam and a weight EMA. Iteration k draws all its randomness from foldIn(key, k), so a run
+ * resumed from a checkpoint continues exactly.
+ */
+import { existsSync, mkdirSync, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import * as ops from '../autodiff/ops.js';
+import { noGrad, valueAndGrad, type Params } from '../autodiff/tape.js';
+import { Adam, WeightEMA, type AdamState } from '../autodiff/optim.js';
+import { decodeSafetensors, encodeSafetensors } from '../autodiff/safetensors.js';
+import type { Backend } from '../engine/backend.js';
+import { cpu } from '../engine/cpu/backend.js';
+import { toBackend } from '../engine/ops.js';
+import { foldIn, makeKey, permutation, RandomStream, split, type Key } from '../engine/random.js';
+import type { Tensor } from '../engine/tensor.js';
+import { sampleOf, type Dataset } from './io/dataset.js';
+import type { EnergyModel } from './models.js';
+import { ApproxPCPM, type DeltaEvaluator } from './samplers/approx-parallel.js';
+import { CpmState, type Configuration } from './state.js';
+
+/**
+ * ΔH of many chains' proposals from full energies: for each chain its current state and
+ * every proposal's state (one site changed) are evaluated in batches of `batch` states,
+ * ΔH_i = H(x_i) − H(x). Exact for any model; the cost is one forward pass per proposal.
+ */
+export class BatchedEnergyDeltas implements DeltaEvaluator {
+  /** Forward passes (states evaluated) so far. */
+  states = 0;
+  constructor(readonly energy: (configs: readonly Configuration[]) => Promise<Float32Array> | Float32Array, readonly batch = 16) {
+    if (!Number.isInteger(batch) || batch < 1) throw new Error(`BatchedEnergyDeltas: batch must be a positive integer, got ${batch}`);
+  }
+  deltas(): void {
+    throw new Error('BatchedEnergyDeltas evaluates many chains at once: use runChains(...) or deltasMany(...)');
+  }
+  /** Fills every sampler's dH for its first counts[k] proposals. */
+  async deltasMany(samplers: readonly ApproxPCPM[], counts: readonly number[]): Promise<void> {
+    const queue: { k: number; j: number; config: Configuration }[] = [];
+    samplers.forEach((s, k) => {
+      const base = s.state.configuration();
+      queue.push({ k, j: -1, config: base });
+      for (let j = 0; j < counts[k]; j++) {
+        const ids = Int32Array.from(base.ids);
+        ids[s.targets[j]] = s.newIds[j];
+        queue.push({ k, j, config: { ...base, ids } });
+      }
+    });
+    const e = new Float64Array(queue.length);
+    for (let start = 0; start < queue.length; start += this.batch) {
+      const chunk = queue.slice(start, start + this.batch);
+      const out = await this.energy(chunk.map((q) => q.config));
+      for (let i = 0; i < chunk.length; i++) e[start + i] = out[i];
+      this.states += chunk.length;
+    }
+    const base = new Float64Array(samplers.length);
+    queue.forEach((q, i) => { if (q.j < 0) base[q.k] = e[i]; });
+    queue.forEach((q, i) => { if (q.j >= 0) samplers[q.k].dH[q.j] = e[i] - base[q.k]; });
+  }
+}
+
+/** The energy function of a model with fixed parameters, without gradients, read back as numbers. */
+export function energyFn(model: EnergyModel, params: Params): (configs: readonly Configuration[]) => Promise<Float32Array> {
+  return async (configs) => {
+    const t = noGrad(() => model.energy(params, configs));
+    return (await t.read()) as Float32Array;
+  };
+}
+
+/** Runs `iterations` ApproxPCPM iterations on every sampler, evaluating all proposals of an iteration together. */
+export async function runChains(samplers: readonly ApproxPCPM[], evaluator: BatchedEnergyDeltas, iterations: number): Promise<void> {
+  for (let it = 0; it < iterations; it++) {
+    const counts = samplers.map((s) => s.propose());
+    await evaluator.deltasMany(samplers, counts);
+    samplers.forEach((s, k) => s.commit(counts[k]));
+  }
+}
+
+/** Everything that determines a training run of a neural or analytical model (saved with its results). */
+export interface EnergyTrainConfig {
+  iterations: number;
+  batch: number;
+  /** MCS per iteration (ApproxPCPM iterations K = round(|L|·mcs/P)). */
+  mcs: number;
+  proposals: number;
+  /** Chain reset probability per iteration (SPEC: 0.025·MCS). */
+  pReset: number;
+  permuteTypes: boolean;
+  lambdaReg: number;
+  lr: number;
+  emaDecay: number;
+  temperature: number;
+  seed: number;
+  checkpointEvery: number;
+  /** States per forward pass when evaluating proposals. */
+  evalBatch: number;
+}
+
+export function validateEnergyTrainConfig(c: EnergyTrainConfig): void {
+  const bad = (k: string, want: string): never => { throw new Error(`training config: '${k}' must be ${want}, got ${JSON.stringify((c as unknown as Record<string, unknown>)[k])}`); };
+  for (const k of ['iterations', 'batch', 'proposals', 'checkpointEvery', 'evalBatch'] as const) if (!Number.isInteger(c[k]) || c[k] < 1) bad(k, 'a positive integer');
+  for (const k of ['mcs', 'lr', 'temperature'] as const) if (!(c[k] > 0) || !Number.isFinite(c[k])) bad(k, 'a positive number');
+  if (!(c.pReset >= 0 && c.pReset <= 1)) bad('pReset', 'in [0, 1]');
+  if (!(c.lambdaReg >= 0)) bad('lambdaReg', '>= 0');
+  if (!(c.emaDecay >= 0 && c.emaDecay < 1)) bad('emaDecay', 'in [0, 1)');
+  if (!Number.isSafeInteger(c.seed) || c.seed < 0) bad('seed', 'a non-negative integer');
+}
+
+export interface EnergyIterationLog {
+  iteration: number;
+  loss: number;
+  energyPos: number;
+  energyNeg: number;
+  acceptance: number;
+  sampleSeconds: number;
+  gradSeconds: number;
+}
+
+/** Permutes the cell types over ids 1..N (medium kept). */
+export function permuteCellTypes(c: Configuration, key: Key): Configuration {
+  const n = c.types.length - 1;
+  const perm = permutation(key, n);
+  const types = new Int32Array(c.types.length);
+  for (let i = 0; i < n; i++) types[i + 1] = c.types[perm[i] + 1];
+  return { ...c, types };
+}
+
+/** Raised when a loss or energy stops being finite; the last good checkpoint is kept. */
+export class NonFiniteLossError extends Error {}
+
+async function toCpu(p: Params): Promise<Params> {
+  const out: Params = {};
+  for (const [k, v] of Object.entries(p)) out[k] = v.backend === cpu ? v : await toBackend(v, cpu);
+  return out;
+}
+
+export class EnergyTrainer {
+  params: Params;
+  ema: Params;
+  readonly opt: Adam;
+  adam: AdamState;
+  iteration = 0;
+  chains: Configuration[];
+  readonly backend: Backend;
+  private readonly emaRule: WeightEMA;
+  private readonly key: Key;
+  /** Forward passes spent on proposals so far. */
+  proposalStates = 0;
+
+  constructor(readonly model: EnergyModel, readonly config: EnergyTrainConfig, readonly data: Dataset, backend: Backend = cpu) {
+    validateEnergyTrainConfig(config);
+    if (data.count < 1) throw new Error('EnergyTrainer: the dataset is empty');
+    const maxType = Math.max(...data.types);
+    if (maxType >= model.types) throw new Error(`EnergyTrainer: the dataset has cell type ${maxType} but the model has ${model.types} types (medium + ${model.types - 1})`);
+    this.backend = backend;
+    this.key = makeKey(config.seed);
+    this.params = model.init(foldIn(this.key, 0x7fffffff), backend);
+    this.opt = new Adam({ lr: config.lr });
+    this.adam = this.opt.init(this.params);
+    this.emaRule = new WeightEMA(config.emaDecay);
+    this.ema = this.emaRule.init(this.params);
+    const rng = new RandomStream(foldIn(this.key, 0x7ffffffe));
+    this.chains = Array.from({ length: config.batch }, () => sampleOf(data, rng.int(data.count)));
+  }
+
+  /** One training iteration. */
+  async step(): Promise<EnergyIterationLog> {
+    const cfg = this.config;
+    const [kData, kReset, kChains] = split(foldIn(this.key, this.iteration), 3);
+    const rng = new RandomStream(kData);
+    const pos = Array.from({ length: cfg.batch }, () => sampleOf(this.data, rng.int(this.data.count)));
+    const rr = new RandomStream(kReset);
+    const chainKeys = split(kChains, cfg.batch);
+    const t0 = performance.now();
+    const samplers = this.chains.map((c, b) => {
+      let start = c;
+      if (rr.uniform() < cfg.pReset) {
+        start = sampleOf(this.data, rr.int(this.data.count));
+        if (cfg.permuteTypes) start = permuteCellTypes(start, foldIn(kReset, b));
+      }
+      return new ApproxPCPM(new CpmState(start), null, { proposals: cfg.proposals, temperature: cfg.temperature, key: chainKeys[b] });
+    });
+    const evaluator = new BatchedEnergyDeltas(energyFn(this.model, this.params), cfg.evalBatch);
+    await runChains(samplers, evaluator, samplers[0].iterationsFor(cfg.mcs));
+    this.proposalStates += evaluator.states;
+    this.chains = samplers.map((s) => s.state.configuration());
+    const acceptance = samplers.reduce((a, s) => a + s.accepted / Math.max(1, s.proposed), 0) / samplers.length;
+    const t1 = performance.now();
+    const B = cfg.batch;
+    let ep: Tensor = ops.scalar(0), en: Tensor = ops.scalar(0);
+    const lossFn = (p: Params): Tensor => {
+      const h = this.model.energy(p, [...pos, ...this.chains]);
+      const hp = ops.slice(h, [0], [B]), hn = ops.slice(h, [B], [2 * B]);
+      ep = ops.mean(hp);
+      en = ops.mean(hn);
+      let loss = ops.sub(ep, en);
+      if (cfg.lambdaReg > 0) loss = ops.add(loss, ops.mul(ops.add(ops.mean(ops.square(hp)), ops.mean(ops.square(hn))), cfg.lambdaReg));
+      return loss;
+    };
+    const { value, grads } = valueAndGrad(lossFn)(this.params);
+    const loss = await value.itemAsync(), energyPos = await ep.itemAsync(), energyNeg = await en.itemAsync();
+    if (!Number.isFinite(loss) || !Number.isFinite(energyPos) || !Number.isFinite(energyNeg)) {
+      throw new NonFiniteLossError(`training stopped at iteration ${this.iteration + 1}: loss ${loss}, energy(data) ${energyPos}, energy(samples) ${energyNeg} is not finite; lower the learning rate or raise lambdaReg`);
+    }
+    const r = await this.opt.step(this.params, grads, this.adam);
+    this.params = r.params;
+    this.adam = r.state;
+    this.ema = this.emaRule.update(this.ema, this.params);
+    const t2 = performance.now();
+    this.iteration++;
+    return { iteration: this.iteration, loss, energyPos, energyNeg, acceptance, sampleSeconds: (t1 - t0) / 1000, gradSeconds: (t2 - t1) / 1000 };
+  }
+
+  /** Parameters, EMA, Adam moments and chains in one safetensors file (as bytes). */
+  async checkpointBytes(): Promise<Uint8Array> {
+    const t: Params = {};
+    for (const [k, v] of Object.entries(await toCpu(this.params))) t[`params.${k}`] = v;
+    for (const [k, v] of Object.entries(await toCpu(this.ema))) t[`ema.${k}`] = v;
+    for (const [k, v] of Object.entries(await toCpu(this.adam.m))) t[`adam_m.${k}`] = v;
+    for (const [k, v] of Object.entries(await toCpu(this.adam.v))) t[`adam_v.${k}`] = v;
+    this.chains.forEach((c, b) => {
+      t[`chain.${b}.ids`] = ops.tensor(c.ids, [c.height, c.width], 'int32');
+      t[`chain.${b}.types`] = ops.tensor(c.types, [c.types.length], 'int32');
+    });
+    return encodeSafetensors(t, { iteration: String(this.iteration), adam_step: String(this.adam.step), config: JSON.stringify(this.config), model: this.model.kind });
+  }
+
+  /** Writes dir/checkpoint.safetensors atomically. */
+  async saveCheckpoint(dir: string): Promise<string> {
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, 'checkpoint.safetensors');
+    const tmp = `${path}.${process.pid}.tmp`;
+    await fs.writeFile(tmp, await this.checkpointBytes());
+    await fs.rename(tmp, path);
+    return path;
+  }
+
+  /** Restores everything from a checkpoint written by the same model and configuration. */
+  async loadCheckpoint(path: string): Promise<void> {
+    if (!existsSync(path)) throw new Error(`no checkpoint at ${path}; nothing to resume`);
+    const buf = await fs.readFile(path);
+    const { tensors, metadata } = decodeSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
+    if (metadata.model !== this.model.kind) throw new Error(`${path} holds a '${metadata.model}' model, not '${this.model.kind}'; resume with the same model`);
+    if (metadata.config !== JSON.stringify(this.config)) throw new Error(`${path} was written by a run with another configuration (${metadata.config}); resume with the same settings`);
+    const pick = (prefix: string, like: Params): Params => {
+      const out: Params = {};
+      for (const [k, v] of Object.entries(like)) {
+        const t = tensors[`${prefix}.${k}`];
+        if (!t || t.shape.join() !== v.shape.join()) throw new Error(`${path}: missing or mismatched '${prefix}.${k}'; the checkpoint is corrupted or from another network size`);
+        out[k] = this.backend === cpu ? t : ops.tensor(t.dataSync() as Float32Array, t.shape, 'float32', this.backend);
+      }
+      return out;
+    };
+    this.params = pick('params', this.params);
+    this.ema = pick('ema', this.ema);
+    this.adam = { step: Number(metadata.adam_step), m: pick('adam_m', this.adam.m), v: pick('adam_v', this.adam.v) };
+    this.chains = this.chains.map((c, b) => {
+      const ids = tensors[`chain.${b}.ids`], types = tensors[`chain.${b}.types`];
+      if (!ids || !types) throw new Error(`${path}: missing chain ${b}; the checkpoint is corrupted`);
+      return { height: c.height, width: c.width, ids: ids.dataSync() as Int32Array, types: types.dataSync() as Int32Array };
+    });
+    this.iteration = Number(metadata.iteration);
+    if (!Number.isInteger(this.iteration) || this.iteration < 0) throw new Error(`${path}: bad iteration '${metadata.iteration}' in the checkpoint metadata`);
+  }
+}
+
+/**
+ * Evaluation trajectories (SPEC 7): from each start, `frames` saved frames after the
+ * initial one, `itersPerFrame` ApproxPCPM iterations of P proposals between frames. All
+ * trajectories advance together so their proposals share forward passes.
+ */
+export async function sampleTrajectories(model: EnergyModel, params: Params, starts: readonly Configuration[],
+  opts: { frames: number; itersPerFrame: number; proposals: number; temperature?: number; key: Key; evalBatch?: number; onFrame?: (done: number, total: number) => void }): Promise<Configuration[][]> {
+  const keys = split(opts.key, Math.max(1, starts.length));
+  const samplers = starts.map((c, i) => new ApproxPCPM(new CpmState(c), null, { proposals: opts.proposals, temperature: opts.temperature ?? 1, key: keys[i] }));
+  const out = samplers.map((s) => [s.state.configuration()]);
+  const ev = new BatchedEnergyDeltas(energyFn(model, params), opts.evalBatch ?? 16);
+  for (let f = 0; f < opts.frames; f++) {
+    await runChains(samplers, ev, opts.itersPerFrame);
+    samplers.forEach((s, i) => out[i].push(s.state.configuration()));
+    opts.onFrame?.(f + 1, opts.frames);
+  }
+  return out;
+}
