@@ -139,7 +139,7 @@ export function mnistScenario(preset: 'paper' | 'small', opts: { j12?: number; s
   const J = [[0, 6, 6], [6, 3, j12], [6, j12, 3]];
   const lambda = Math.log1p(Math.exp(0.5)); // softplus(0.5) ≈ 0.974
   if (preset === 'paper') return { name: `mnist-paper-j${j12}`, height: 100, width: 100, cells: 50, radius: 25, target: 100, lambda, J, mu: [0, 0, 10], temperature: 1, mcs: opts.mcs ?? 200, samples: opts.samples ?? 1280 };
-  if (preset === 'small') return { name: `mnist-small-j${j12}`, height: 40, width: 40, cells: 16, radius: 10, target: 50, lambda, J, mu: [0, 0, 10], temperature: 1, mcs: opts.mcs ?? 150, samples: opts.samples ?? 320 };
+  if (preset === 'small') return { name: `mnist-small-j${j12}`, height: 40, width: 40, cells: 16, radius: 10, target: 50, lambda, J, mu: [0, 0, 10], temperature: 1, mcs: opts.mcs ?? 150, samples: opts.samples ?? 1280 };
   throw new Error(`mnist preset must be 'paper' or 'small', got '${String(preset)}'`);
 }
 
