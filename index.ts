@@ -21,7 +21,7 @@ export { seedDisc, type DiscSeedOptions } from './cpm/init.js';
 export { cellsortScenario, validateScenario, buildHamiltonian, CELLSORT_PARAMETERS, CELLSORT_LATTICES, type ScenarioConfig } from './cpm/scenario.js';
 export { encodeNpz, decodeNpz, encodeNpy, decodeNpy, type NpyValue, type NpyArray } from './cpm/io/npz.js';
 export { saveDataset, loadDataset, encodeDataset, decodeDataset, sampleOf, type Dataset } from './cpm/io/dataset.js';
-export { encodePng, savePng, encodeGif, saveGif, renderIndexed, PALETTE, type PictureOptions } from './cpm/pictures.js';
+export { encodePng, savePng, encodeGif, saveGif, renderIndexed, encodePngGrid, savePngGrid, PALETTE, type PictureOptions } from './cpm/pictures.js';
 export { volumesOf, componentCount, cellMask, cellComponentCounts } from './cpm/analysis.js';
 export { generateSample, generateDataset, ensureDataset, type GenerateOptions } from './cpm/datagen.js';
 export { LearnableCellsort, parameterVector, parameterRmse, type CellsortStats, type LearnableCellsortOptions } from './cpm/learnable.js';
@@ -38,3 +38,4 @@ export { CellsortModel, NeuralModel, ClosureModel, buildModel, MODEL_KINDS, MODE
 export { EnergyTrainer, BatchedEnergyDeltas, runChains, energyFn, sampleTrajectories, permuteCellTypes, validateEnergyTrainConfig, NonFiniteLossError, type EnergyTrainConfig, type EnergyIterationLog } from './cpm/energy-train.js';
 export { mnistDigits, distanceTransform, cubicSplineResample, cubicSplineResize, digitField, mnistScenario, mnistHamiltonian, generateMnistSample, generateMnistDataset, ensureMnistDataset, type MnistScenario } from './cpm/mnist.js';
 export { volumeBounds, volumesWithin, dilate3, fragmentedCells, shapeMetrics, classifierScore, DigitClassifier, trainDigitClassifier, accuracy, type ClassifierResult } from './cpm/metrics.js';
+export { EnergyPool } from './cpm/energy-pool.js';

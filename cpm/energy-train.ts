@@ -19,6 +19,7 @@ import { foldIn, makeKey, permutation, RandomStream, split, type Key } from '../
 import type { Tensor } from '../engine/tensor.js';
 import { sampleOf, type Dataset } from './io/dataset.js';
 import type { EnergyModel } from './models.js';
+import type { EnergyPool } from './energy-pool.js';
 import { ApproxPCPM, type DeltaEvaluator } from './samplers/approx-parallel.js';
 import { CpmState, type Configuration } from './state.js';
 
@@ -148,6 +149,8 @@ export class EnergyTrainer {
   private readonly key: Key;
   /** Forward passes spent on proposals so far. */
   proposalStates = 0;
+  /** Worker threads for the proposals' forward passes (CPU backend; null: this thread). */
+  pool: EnergyPool | null = null;
 
   constructor(readonly model: EnergyModel, readonly config: EnergyTrainConfig, readonly data: Dataset, backend: Backend = cpu) {
     validateEnergyTrainConfig(config);
@@ -182,7 +185,8 @@ export class EnergyTrainer {
       }
       return new ApproxPCPM(new CpmState(start), null, { proposals: cfg.proposals, temperature: cfg.temperature, key: chainKeys[b] });
     });
-    const evaluator = new BatchedEnergyDeltas(energyFn(this.model, this.params), cfg.evalBatch);
+    const params = this.params, pool = this.pool;
+    const evaluator = new BatchedEnergyDeltas(pool ? (c) => pool.energies(params, c) : energyFn(this.model, params), cfg.evalBatch);
     await runChains(samplers, evaluator, samplers[0].iterationsFor(cfg.mcs));
     this.proposalStates += evaluator.states;
     this.chains = samplers.map((s) => s.state.configuration());
@@ -272,11 +276,12 @@ export class EnergyTrainer {
  * trajectories advance together so their proposals share forward passes.
  */
 export async function sampleTrajectories(model: EnergyModel, params: Params, starts: readonly Configuration[],
-  opts: { frames: number; itersPerFrame: number; proposals: number; temperature?: number; key: Key; evalBatch?: number; onFrame?: (done: number, total: number) => void }): Promise<Configuration[][]> {
+  opts: { frames: number; itersPerFrame: number; proposals: number; temperature?: number; key: Key; evalBatch?: number; pool?: EnergyPool | null; onFrame?: (done: number, total: number) => void }): Promise<Configuration[][]> {
   const keys = split(opts.key, Math.max(1, starts.length));
   const samplers = starts.map((c, i) => new ApproxPCPM(new CpmState(c), null, { proposals: opts.proposals, temperature: opts.temperature ?? 1, key: keys[i] }));
   const out = samplers.map((s) => [s.state.configuration()]);
-  const ev = new BatchedEnergyDeltas(energyFn(model, params), opts.evalBatch ?? 16);
+  const pool = opts.pool;
+  const ev = new BatchedEnergyDeltas(pool ? (c) => pool.energies(params, c) : energyFn(model, params), opts.evalBatch ?? 16);
   for (let f = 0; f < opts.frames; f++) {
     await runChains(samplers, ev, opts.itersPerFrame);
     samplers.forEach((s, i) => out[i].push(s.state.configuration()));

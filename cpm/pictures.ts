@@ -87,3 +87,32 @@ export async function saveGif(path: string, frames: readonly Configuration[], op
   await fs.writeFile(tmp, encodeGif(frames, opts));
   await fs.rename(tmp, path);
 }
+
+/** Several configurations of one size side by side as a PNG grid (`cols` per row, a gap between). */
+export function encodePngGrid(configs: readonly Configuration[], cols: number, opts: PictureOptions & { gap?: number } = {}): Buffer {
+  if (configs.length === 0) throw new Error('encodePngGrid: needs at least one configuration');
+  const tiles = configs.map((c) => renderIndexed(c, opts));
+  const tw = tiles[0].width, th = tiles[0].height, gap = opts.gap ?? 4;
+  if (tiles.some((t) => t.width !== tw || t.height !== th)) throw new Error('encodePngGrid: all configurations must have the same lattice size');
+  const c = Math.max(1, Math.min(cols, configs.length)), r = Math.ceil(configs.length / c);
+  const W = c * tw + (c + 1) * gap, H = r * th + (r + 1) * gap;
+  const png = new PNG({ width: W, height: H });
+  png.data.fill(255);
+  const colours = [...PALETTE, BORDER];
+  tiles.forEach((t, k) => {
+    const ox = gap + (k % c) * (tw + gap), oy = gap + Math.floor(k / c) * (th + gap);
+    for (let y = 0; y < th; y++) for (let x = 0; x < tw; x++) {
+      const [R, G, B] = colours[t.index[y * tw + x]];
+      const o = 4 * ((oy + y) * W + ox + x);
+      png.data[o] = R; png.data[o + 1] = G; png.data[o + 2] = B; png.data[o + 3] = 255;
+    }
+  });
+  return PNG.sync.write(png);
+}
+
+/** Writes a PNG grid of configurations. */
+export async function savePngGrid(path: string, configs: readonly Configuration[], cols: number, opts: PictureOptions & { gap?: number } = {}): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, encodePngGrid(configs, cols, opts));
+  await fs.rename(tmp, path);
+}
