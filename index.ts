@@ -39,3 +39,4 @@ export { EnergyTrainer, BatchedEnergyDeltas, runChains, energyFn, sampleTrajecto
 export { mnistDigits, distanceTransform, cubicSplineResample, cubicSplineResize, digitField, mnistScenario, mnistHamiltonian, generateMnistSample, generateMnistDataset, ensureMnistDataset, type MnistScenario } from './cpm/mnist.js';
 export { volumeBounds, volumesWithin, dilate3, fragmentedCells, shapeMetrics, classifierScore, DigitClassifier, trainDigitClassifier, accuracy, type ClassifierResult } from './cpm/metrics.js';
 export { EnergyPool } from './cpm/energy-pool.js';
+export { NeuralGwgSampler, energyAndOneHotGradient, type NeuralGwgStep } from './cpm/samplers/gwg-neural.js';

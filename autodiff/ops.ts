@@ -54,7 +54,7 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
 }
 /** a / b.  d/da = g/b, d/db = -g·a/b². */
 export function div(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp(a, b, E.div(a, b), (g) => [E.div(g, b), E.neg(E.div(E.mul(g, a), E.square(typeof b === 'number' ? E.scalar(b) : b)))]);
+  return binaryOp(a, b, E.div(a, b), (g) => [E.div(g, b), typeof b === 'number' ? null : E.neg(E.div(E.mul(g, a), E.square(b)))]);
 }
 /** max(a, b).  The gradient goes to a where a >= b, else to b. */
 export function maximum(a: TensorLike, b: TensorLike): Tensor {

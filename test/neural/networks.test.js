@@ -140,6 +140,52 @@ test('batched ΔH of many chains equals one-by-one full energy differences', asy
   assert.is(ev.states, 2 * (1 + 7));
 });
 
+/** log q(site, to) from ∂H/∂X by the GWG rule, computed here independently. */
+function logQ(c, gH, site, to, T = 1) {
+  const hw = c.ids.length, n = c.types.length;
+  const l = (i, k) => -(gH[k * hw + i] - gH[c.ids[i] * hw + i]) / T / 2;
+  let z = 0;
+  for (let i = 0; i < hw; i++) for (let k = 0; k < n; k++) if (k !== c.ids[i]) z += Math.exp(l(i, k));
+  return l(site, to) - Math.log(z);
+}
+
+test('GWG works with every model: one-hot gradients match finite differences, acceptance matches a hand computation', () => {
+  const sizes = { types: 3, ids: 4, embed: 2, nhWidths: [2], nhPooling: [1], cnnWidths: [2], cnnPooling: [1], cnnStem: 2, cnnProj: 4, oneNhWidths: [2], oneNhPooling: [1], readout: 4, target: 5, height: 6, width: 6 };
+  const c0 = grown(6, 6, 3, 2, 40, 5, 5);
+  for (const kind of nc.MODEL_KINDS) {
+    const m = nc.buildModel(kind, sizes);
+    const p = m.init(nc.makeKey(41));
+    if (p.potential) p.potential = nc.random.uniform(nc.makeKey(42), p.potential.shape, -1, 1);
+    const { energy, grad } = nc.energyAndOneHotGradient(m, p, c0);
+    close(energy, m.energy(p, [c0]).item(), 1e-4, `${kind} energy`);
+    // finite differences of the relaxation along a few X entries
+    const info = nc.batchInfo([c0], 3, 't');
+    const { X, A } = nc.oneHotInputs([c0], info, 3);
+    const x = X.dataSync();
+    for (const k of [0, 37, 80, 101]) {
+      const plus = Float32Array.from(x); plus[k] += 1e-2;
+      const minus = Float32Array.from(x); minus[k] -= 1e-2;
+      const fd = (m.energyOneHot(p, nc.tensor(plus, X.shape), A, [c0]).item() - m.energyOneHot(p, nc.tensor(minus, X.shape), A, [c0]).item()) / 2e-2;
+      close(grad[k], fd, 3e-2, `${kind} ∂H/∂X[${k}]`);
+    }
+    const state = new nc.CpmState(c0);
+    const g = new nc.NeuralGwgSampler(state, m, p, { key: nc.makeKey(43) });
+    for (let s = 0; s < 3; s++) {
+      const before = state.configuration();
+      const st = g.step();
+      const after = { ...before, ids: Int32Array.from(before.ids) };
+      after.ids[st.site] = st.to;
+      const dH = m.energy(p, [after]).item() - m.energy(p, [before]).item();
+      close(st.deltaH, dH, 1e-3, `${kind} ΔH`);
+      close(st.logQForward, logQ(before, nc.energyAndOneHotGradient(m, p, before).grad, st.site, st.to), 1e-4, `${kind} log q forward`);
+      close(st.logQReverse, logQ(after, nc.energyAndOneHotGradient(m, p, after).grad, st.site, st.from), 1e-4, `${kind} log q reverse`);
+      const want = st.from !== 0 && nc.volumesOf(before)[st.from] === 1 ? 0 : Math.min(1, Math.exp(-dH + st.logQReverse - st.logQForward));
+      close(st.acceptProbability, want, 1e-3, `${kind} acceptance`);
+    }
+    state.verify();
+  }
+});
+
 test('networks reject states they cannot read', () => {
   const nh = new nc.NeuralHamiltonian({ types: 3, embed: 2, widths: [4], pooling: [1] });
   const p = nh.init(nc.makeKey(1));
