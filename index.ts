@@ -35,8 +35,9 @@ export { lineChartSvg, svgToPng, saveChart, type Series, type ChartOptions } fro
 export { WebGpuBackend, webgpuBackend } from './engine/webgpu/backend.js';
 export { NeuralHamiltonian, CnnHamiltonian, OneNhCnnHamiltonian, NhLayer, NH_CONFIGS, embedCells, embedCellsDense, embeddingIndex, oneHotInputs, batchInfo, type NeuralEnergy, type NeuralHamiltonianConfig, type CnnConfig, type OneNhCnnConfig, type BatchInfo } from './cpm/neural.js';
 export { CellsortModel, NeuralModel, ClosureModel, buildModel, MODEL_KINDS, MODEL_LABELS, type EnergyModel, type ModelKind, type NetworkSizes } from './cpm/models.js';
-export { EnergyTrainer, BatchedEnergyDeltas, runChains, energyFn, sampleTrajectories, permuteCellTypes, validateEnergyTrainConfig, NonFiniteLossError, type EnergyTrainConfig, type EnergyIterationLog } from './cpm/energy-train.js';
+export { EnergyTrainer, BatchedEnergyDeltas, runChains, proposalEvaluator, type MultiDeltas, energyFn, sampleTrajectories, permuteCellTypes, validateEnergyTrainConfig, NonFiniteLossError, type EnergyTrainConfig, type EnergyIterationLog } from './cpm/energy-train.js';
 export { mnistDigits, distanceTransform, cubicSplineResample, cubicSplineResize, digitField, mnistScenario, mnistHamiltonian, generateMnistSample, generateMnistDataset, ensureMnistDataset, type MnistScenario } from './cpm/mnist.js';
 export { volumeBounds, volumesWithin, dilate3, fragmentedCells, shapeMetrics, classifierScore, DigitClassifier, trainDigitClassifier, accuracy, type ClassifierResult } from './cpm/metrics.js';
 export { EnergyPool } from './cpm/energy-pool.js';
 export { NeuralGwgSampler, energyAndOneHotGradient, type NeuralGwgStep } from './cpm/samplers/gwg-neural.js';
+export { NhFastDeltas, NH_LAYER_RADIUS } from './cpm/nh-fast.js';

@@ -20,6 +20,8 @@ import type { Tensor } from '../engine/tensor.js';
 import { sampleOf, type Dataset } from './io/dataset.js';
 import type { EnergyModel } from './models.js';
 import type { EnergyPool } from './energy-pool.js';
+import { NeuralHamiltonian } from './neural.js';
+import { NhFastDeltas } from './nh-fast.js';
 import { ApproxPCPM, type DeltaEvaluator } from './samplers/approx-parallel.js';
 import { CpmState, type Configuration } from './state.js';
 
@@ -71,7 +73,18 @@ export function energyFn(model: EnergyModel, params: Params): (configs: readonly
 }
 
 /** Runs `iterations` ApproxPCPM iterations on every sampler, evaluating all proposals of an iteration together. */
-export async function runChains(samplers: readonly ApproxPCPM[], evaluator: BatchedEnergyDeltas, iterations: number): Promise<void> {
+/** Anything that fills the ΔH of many samplers' proposals at once. */
+export interface MultiDeltas { deltasMany(samplers: readonly ApproxPCPM[], counts: readonly number[]): Promise<void> }
+
+/** The proposal evaluator for a model: the first-layer-reuse path for a Neural Hamiltonian on the CPU in this thread, else batched full energies. */
+export function proposalEvaluator(model: EnergyModel, params: Params, opts: { pool?: EnergyPool | null; batch: number; fast?: boolean }): MultiDeltas & { states?: number } {
+  const net = (model as { net?: unknown }).net;
+  if (opts.fast !== false && !opts.pool && model.kind === 'nh' && net instanceof NeuralHamiltonian && params['embed.weight']?.backend.name === 'cpu') return new NhFastDeltas(net, params, opts.batch);
+  const pool = opts.pool;
+  return new BatchedEnergyDeltas(pool ? (c) => pool.energies(params, c) : energyFn(model, params), opts.batch);
+}
+
+export async function runChains(samplers: readonly ApproxPCPM[], evaluator: MultiDeltas, iterations: number): Promise<void> {
   for (let it = 0; it < iterations; it++) {
     const counts = samplers.map((s) => s.propose());
     await evaluator.deltasMany(samplers, counts);
@@ -185,10 +198,9 @@ export class EnergyTrainer {
       }
       return new ApproxPCPM(new CpmState(start), null, { proposals: cfg.proposals, temperature: cfg.temperature, key: chainKeys[b] });
     });
-    const params = this.params, pool = this.pool;
-    const evaluator = new BatchedEnergyDeltas(pool ? (c) => pool.energies(params, c) : energyFn(this.model, params), cfg.evalBatch);
+    const evaluator = proposalEvaluator(this.model, this.params, { pool: this.pool, batch: cfg.evalBatch });
     await runChains(samplers, evaluator, samplers[0].iterationsFor(cfg.mcs));
-    this.proposalStates += evaluator.states;
+    this.proposalStates += evaluator instanceof BatchedEnergyDeltas ? evaluator.states : (evaluator as NhFastDeltas).proposals;
     this.chains = samplers.map((s) => s.state.configuration());
     const acceptance = samplers.reduce((a, s) => a + s.accepted / Math.max(1, s.proposed), 0) / samplers.length;
     const t1 = performance.now();
@@ -280,8 +292,7 @@ export async function sampleTrajectories(model: EnergyModel, params: Params, sta
   const keys = split(opts.key, Math.max(1, starts.length));
   const samplers = starts.map((c, i) => new ApproxPCPM(new CpmState(c), null, { proposals: opts.proposals, temperature: opts.temperature ?? 1, key: keys[i] }));
   const out = samplers.map((s) => [s.state.configuration()]);
-  const pool = opts.pool;
-  const ev = new BatchedEnergyDeltas(pool ? (c) => pool.energies(params, c) : energyFn(model, params), opts.evalBatch ?? 16);
+  const ev = proposalEvaluator(model, params, { pool: opts.pool, batch: opts.evalBatch ?? 16 });
   for (let f = 0; f < opts.frames; f++) {
     await runChains(samplers, ev, opts.itersPerFrame);
     samplers.forEach((s, i) => out[i].push(s.state.configuration()));

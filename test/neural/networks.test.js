@@ -186,6 +186,26 @@ test('GWG works with every model: one-hot gradients match finite differences, ac
   }
 });
 
+test('fast NH ΔH (first-layer window reuse) equals full energy differences, including dropped edge rows', async () => {
+  const nh = new nc.NeuralHamiltonian({ types: 3, embed: 2, widths: [4, 6], pooling: [2, 1], readout: 8 });
+  const model = new nc.NeuralModel('nh', nh);
+  const p = model.init(nc.makeKey(50));
+  // 61x61: the embedding (2) keeps 30x30 pixels, wider than the 17-pixel crop; row/column 60 are dropped
+  const mk = () => [51, 52].map((s) => new nc.ApproxPCPM(new nc.CpmState(grown(61, 61, 20, 20, s, 15, 20)), null, { proposals: 24, key: nc.makeKey(s) }));
+  const a = mk(), b = mk();
+  const counts = a.map((s) => s.propose());
+  b.forEach((s) => s.propose());
+  // add a proposal on the dropped last row to chain 0 (a copy there changes nothing the network sees)
+  for (const set of [a, b]) { const s = set[0]; s.targets[0] = 60 * 61 + 5; s.newIds[0] = s.state.ids[59 * 61 + 5]; }
+  const fast = new nc.NhFastDeltas(nh, p, 7);
+  await fast.deltasMany(a, counts);
+  await new nc.BatchedEnergyDeltas(nc.energyFn(model, p), 9).deltasMany(b, counts);
+  for (let k = 0; k < 2; k++) for (let j = 0; j < counts[k]; j++) close(a[k].dH[j], b[k].dH[j], 2e-4, `chain ${k} proposal ${j}`);
+  assert.ok(fast.skipped >= 1, 'the dropped-row proposal is skipped');
+  assert.is(fast.proposals + fast.skipped, counts[0] + counts[1]);
+  assert.is(fast.bases, 2);
+});
+
 test('networks reject states they cannot read', () => {
   const nh = new nc.NeuralHamiltonian({ types: 3, embed: 2, widths: [4], pooling: [1] });
   const p = nh.init(nc.makeKey(1));
