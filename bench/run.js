@@ -12,9 +12,10 @@ import * as conv from './suites/conv.js';
 import * as cpm from './suites/cpm.js';
 import * as train from './suites/train.js';
 import * as convWebgpu from './suites/conv-webgpu.js';
+import * as nh from './suites/nh.js';
 
 /** @type {Record<string, { run: (ctx: { measure: (name: string, fn: () => void) => number }) => Promise<object[]> | object[] }>} */
-const SUITES = { conv, cpm, train, 'conv-webgpu': convWebgpu };
+const SUITES = { conv, cpm, train, 'conv-webgpu': convWebgpu, nh };
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -58,7 +59,7 @@ for (const suite of names) {
   if (!json) console.log(`suite ${suite} on ${machine.cpu} (${machine.cores} cores), node ${machine.node}`);
   const rows = await SUITES[suite].run({ measure });
   /** @type {{suite: string, device: string, name: string, value: number, unit: string, reference?: number, ratio?: number}[]} */
-  const out = rows.map((r) => ({ suite, device: suite.includes('webgpu') ? 'webgpu' : 'cpu', .../** @type {{name: string, value: number, unit: string}} */ (r) }));
+  const out = rows.map((r) => ({ suite, device: suite.includes('webgpu') || String((/** @type {{name: string}} */ (r)).name).startsWith('webgpu_') ? 'webgpu' : 'cpu', .../** @type {{name: string, value: number, unit: string}} */ (r) }));
   for (const r of out) {
     if (json) console.log(JSON.stringify(r));
     else {

@@ -223,6 +223,8 @@ export class DirectedMotion implements Term {
   readonly name = 'directed-motion';
   readonly kinetic = true;
   private readonly centre = new Float64Array(2);
+  /** Per-cell cache: the centre and type the direction was last evaluated at, and the direction. */
+  private cache: { h: number; w: number; cy: Float64Array; cx: Float64Array; type: Int32Array; dy: Float64Array; dx: Float64Array } | null = null;
   constructor(readonly strength: readonly number[], readonly direction: DirectionFn, readonly label = 'custom') {
     for (const v of strength) if (!Number.isFinite(v)) throw new Error(`DirectedMotion: strengths must be finite, got ${strength}`);
   }
@@ -245,10 +247,23 @@ export class DirectedMotion implements Term {
     const str = this.strength[type] ?? 0;
     if (str === 0 || s.volume[c] === 0) return 0;
     const com = s.centre(c, this.centre);
-    const [dy, dx] = this.direction(com[0], com[1], type, s.height, s.width);
+    const [dy, dx] = this.directionOf(s, c, com[0], com[1], type);
     if (dy === 0 && dx === 0) return 0;
     const [sy, sx] = this.comShift(s, c, t, sign);
     return -str * s.volume[c] * (dy * sy + dx * sx);
+  }
+  /** Cell c's direction, evaluated again only when its centre or type changed since the last call. */
+  private directionOf(s: CpmState, c: number, cy: number, cx: number, type: number): readonly [number, number] {
+    const n = s.types.length;
+    if (!this.cache || this.cache.cy.length < n || this.cache.h !== s.height || this.cache.w !== s.width) {
+      this.cache = { h: s.height, w: s.width, cy: new Float64Array(n).fill(NaN), cx: new Float64Array(n), type: new Int32Array(n), dy: new Float64Array(n), dx: new Float64Array(n) };
+    }
+    const k = this.cache;
+    if (k.cy[c] !== cy || k.cx[c] !== cx || k.type[c] !== type) {
+      const [dy, dx] = this.direction(cy, cx, type, s.height, s.width);
+      k.cy[c] = cy; k.cx[c] = cx; k.type[c] = type; k.dy[c] = dy; k.dx[c] = dx;
+    }
+    return [k.dy[c], k.dx[c]];
   }
   deltaH(s: CpmState, t: number, c: number): number {
     const old = s.ids[t];

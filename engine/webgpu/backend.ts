@@ -171,7 +171,27 @@ export class WebGpuBackend implements Backend {
     const t = this.newTensor(shape, dtype);
     this.flush(); // queue writes land before already-recorded work otherwise
     if (n > 0) this.device.queue.writeBuffer(this.buf(t), 0, arr.buffer, arr.byteOffset, arr.byteLength);
+    if (dtype === 'int32' && n <= 1 << 24) this.hostIndex.set(t, arr as Int32Array);
     return t;
+  }
+  /** Host copies of int32 tensors uploaded from the host (index tensors), for CSR scatter-add. */
+  private readonly hostIndex = new WeakMap<Tensor, Int32Array>();
+  private readonly csrCache = new WeakMap<Tensor, { n: number; order: Tensor; start: Tensor }>();
+  /** Destination-sorted entry lists of an index tensor known on the host (counting sort, ascending j). */
+  private csrOf(idx: Tensor, n: number): { order: Tensor; start: Tensor } | null {
+    const hit = this.csrCache.get(idx);
+    if (hit && hit.n === n) return hit;
+    const host = this.hostIndex.get(idx);
+    if (!host) return null;
+    const start = new Int32Array(n + 1);
+    for (let j = 0; j < host.length; j++) { const r = host[j]; if (r < 0 || r >= n) return null; start[r + 1]++; }
+    for (let r = 0; r < n; r++) start[r + 1] += start[r];
+    const fillPos = start.slice(0, n);
+    const order = new Int32Array(host.length);
+    for (let j = 0; j < host.length; j++) order[fillPos[host[j]]++] = j;
+    const entry = { n, order: this.fromArray(order, [order.length], 'int32'), start: this.fromArray(start, [n + 1], 'int32') };
+    this.csrCache.set(idx, entry);
+    return entry;
   }
   fill(shape: Shape, value: number, dtype: DType): Tensor {
     const arr = allocArray(dtype, sizeOf(shape));
@@ -339,7 +359,9 @@ export class WebGpuBackend implements Backend {
   scatterAdd(src: Tensor, idx: Tensor, outer: number, n: number, inner: number, outShape: Shape): Tensor {
     const s = this.cast(src, 'float32');
     const out = this.newTensor(outShape, 'float32');
-    this.elementwise('scatter_add', source('scatter_add'), out.size, [n, inner, idx.size], [this.buf(s), this.buf(idx), this.buf(out)]);
+    const csr = idx.size > 0 ? this.csrOf(idx, n) : null;
+    if (csr) this.elementwise('scatter_add_csr', source('scatter_add_csr'), out.size, [n, inner, idx.size], [this.buf(s), this.buf(csr.order), this.buf(csr.start), this.buf(out)]);
+    else this.elementwise('scatter_add', source('scatter_add'), out.size, [n, inner, idx.size], [this.buf(s), this.buf(idx), this.buf(out)]);
     return src.dtype === 'int32' ? this.cast(out, 'int32') : out;
   }
   oneHot(idx: Tensor, depth: number): Tensor {

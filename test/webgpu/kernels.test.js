@@ -111,7 +111,13 @@ if (!gpu) {
     const t = rand(32, [3, 5, 2]);
     await same(nc.engine.gather(await up(t), await up(idx), 1), nc.engine.gather(t, idx, 1), 0, 'gather');
     const s = rand(33, [3, 4, 2]);
-    await same(nc.engine.scatterAdd(await up(s), await up(idx), 1, 6), nc.engine.scatterAdd(s, idx, 1, 6), 1e-6, 'scatterAdd');
+    await same(nc.engine.scatterAdd(await up(s), await up(idx), 1, 6), nc.engine.scatterAdd(s, idx, 1, 6), 1e-6, 'scatterAdd (host-known indices: CSR kernel)');
+    // indices computed on the device have no host copy: the direct kernel
+    const devIdx = nc.cast(nc.engine.add(await up(nc.tensor([3.6, -0.1, 3.9, 1.5])), 0.5), 'int32');
+    await same(nc.engine.scatterAdd(await up(s), devIdx, 1, 6), nc.engine.scatterAdd(s, idx, 1, 6), 1e-6, 'scatterAdd (device indices)');
+    const big = nc.random.randint(nc.makeKey(38), [3000], 0, 50);
+    const bs = rand(39, [2, 3000, 3]);
+    await same(nc.engine.scatterAdd(await up(bs), await up(big), 1, 50), nc.engine.scatterAdd(bs, big, 1, 50), 1e-5, 'scatterAdd 3000 entries');
     await same(nc.oneHot(await up(idx), 5), nc.oneHot(idx, 5), 0, 'oneHot');
     const p = rand(34, [37]), g = rand(35, [37]), m = rand(36, [37]), v = rand(37, [37], 0, 1);
     const h = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, step: 3, weightDecay: 0.01 };
