@@ -3,7 +3,8 @@
  * lattice, seeding, temperature, duration and Hamiltonian terms. Experiment scripts print
  * and save them with every result.
  */
-import { Contact, ExternalField, Hamiltonian, Volume, type Term } from './hamiltonian.js';
+import { Contact, DirectedMotion, ExternalField, Hamiltonian, Volume, type Term } from './hamiltonian.js';
+import { expressionDirection, expressionField } from './expressions.js';
 
 export interface ScenarioConfig {
   name: string;
@@ -19,8 +20,17 @@ export interface ScenarioConfig {
   samples: number;
   contact: { J: number[][]; order: number; divisor: number };
   volume: { lambda: number; target: number };
-  /** Optional external field: per-type couplings; the field itself is supplied per sample. */
-  field?: { mu: number[] };
+  /**
+   * Optional external field: per-type couplings; the field is supplied per sample, or given
+   * here as a mathjs expression `phi` in x, y, width, height.
+   */
+  field?: { mu: number[]; phi?: string };
+  /**
+   * Optional directed motion: strength per type (medium first) and the direction as mathjs
+   * expressions dx, dy in a cell's centre cx, cy, its type and the lattice size (width,
+   * height, S = width); evaluated per cell when its centre moves.
+   */
+  motion?: { strength: number[]; dx: string; dy: string };
 }
 
 /** Cell-sorting contact energies and volume strengths of SPEC 6.1 (types: medium, 1, 2). */
@@ -97,6 +107,17 @@ export function validateScenario(raw: unknown, source = 'scenario'): ScenarioCon
     const f = s.field as Record<string, unknown>;
     need(Array.isArray(f?.mu) && (f.mu as unknown[]).every((v) => typeof v === 'number'), source, "'field.mu' must be an array of numbers, one per type");
     out.field = { mu: [...(f.mu as number[])] };
+    if (f.phi !== undefined) {
+      need(typeof f.phi === 'string', source, "'field.phi' must be a mathjs expression string in x, y, width, height");
+      out.field.phi = f.phi as string;
+    }
+  }
+  if (s.motion !== undefined) {
+    const m = s.motion as Record<string, unknown>;
+    need(typeof m === 'object' && m !== null, source, "'motion' must be an object {strength, dx, dy}");
+    need(Array.isArray(m.strength) && (m.strength as unknown[]).every((v) => typeof v === 'number' && Number.isFinite(v)), source, "'motion.strength' must be an array of finite numbers, one per type (medium first)");
+    need(typeof m.dx === 'string' && typeof m.dy === 'string', source, "'motion.dx' and 'motion.dy' must be mathjs expression strings in cx, cy, type, width, height, S");
+    out.motion = { strength: [...(m.strength as number[])], dx: m.dx as string, dy: m.dy as string };
   }
   // Building the terms checks symmetry and sizes.
   try {
@@ -113,6 +134,11 @@ export function buildHamiltonian(s: ScenarioConfig, field?: ArrayLike<number>): 
     new Contact(s.contact.J, s.contact.order, s.contact.divisor),
     new Volume(s.volume.lambda, s.volume.target),
   ];
-  if (s.field && field) terms.push(new ExternalField(field, s.field.mu, s.height, s.width));
+  if (s.field && (field || s.field.phi)) {
+    terms.push(new ExternalField(field ?? expressionField(s.field.phi!, s.height, s.width, 'field.phi'), s.field.mu, s.height, s.width));
+  }
+  if (s.motion) {
+    terms.push(new DirectedMotion(s.motion.strength, expressionDirection({ dx: s.motion.dx, dy: s.motion.dy }, 'motion'), `dx = ${s.motion.dx}; dy = ${s.motion.dy}`));
+  }
   return new Hamiltonian(terms);
 }

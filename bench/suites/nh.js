@@ -9,7 +9,7 @@
 import * as nc from 'neuralcpm';
 
 /** Median seconds of an async function over `rounds` runs after one warm-up. */
-async function timeAsync(/** @type {() => Promise<unknown>} */ fn, rounds = 3) {
+async function timeAsync(/** @type {() => Promise<unknown>} */ fn, rounds = 2) {
   await fn();
   /** @type {number[]} */
   const t = [];
@@ -35,8 +35,8 @@ export async function run(_ctx) {
   const nh = new nc.NeuralHamiltonian({ types: 3, ...nc.NH_CONFIGS.mnist });
   const model = new nc.NeuralModel('nh', nh);
   const pc = model.init(nc.makeKey(0));
-  const batch = [0, 1, 2, 3].map(state);
-  const proposals = 8;
+  const batch = [0, 1].map(state);
+  const proposals = 6;
   /** @type {object[]} */
   const rows = [];
   /** @type {{ name: string, backend: nc.Backend, adapter?: unknown }[]} */
