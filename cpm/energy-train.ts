@@ -164,6 +164,8 @@ export class EnergyTrainer {
   proposalStates = 0;
   /** Worker threads for the proposals' forward passes (CPU backend; null: this thread). */
   pool: EnergyPool | null = null;
+  /** A random transformation of data states (for example a rotation), applied to the data batch and to chain resets. */
+  augment: ((c: Configuration, key: Key) => Configuration) | null = null;
 
   constructor(readonly model: EnergyModel, readonly config: EnergyTrainConfig, readonly data: Dataset, backend: Backend = cpu) {
     validateEnergyTrainConfig(config);
@@ -186,7 +188,11 @@ export class EnergyTrainer {
     const cfg = this.config;
     const [kData, kReset, kChains] = split(foldIn(this.key, this.iteration), 3);
     const rng = new RandomStream(kData);
-    const pos = Array.from({ length: cfg.batch }, () => sampleOf(this.data, rng.int(this.data.count)));
+    const aug = this.augment;
+    const pos = Array.from({ length: cfg.batch }, (_, b) => {
+      const c = sampleOf(this.data, rng.int(this.data.count));
+      return aug ? aug(c, foldIn(kData, 1000 + b)) : c;
+    });
     const rr = new RandomStream(kReset);
     const chainKeys = split(kChains, cfg.batch);
     const t0 = performance.now();
@@ -195,6 +201,7 @@ export class EnergyTrainer {
       if (rr.uniform() < cfg.pReset) {
         start = sampleOf(this.data, rr.int(this.data.count));
         if (cfg.permuteTypes) start = permuteCellTypes(start, foldIn(kReset, b));
+        if (aug) start = aug(start, foldIn(kReset, 1000 + b));
       }
       return new ApproxPCPM(new CpmState(start), null, { proposals: cfg.proposals, temperature: cfg.temperature, key: chainKeys[b] });
     });

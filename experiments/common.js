@@ -58,3 +58,76 @@ export async function pickDevice(device) {
   if (device === 'auto' && info.isSoftware) return { backend: nc.cpu, name: 'cpu', description: `${cpuDesc}; auto: the WebGPU adapter is software (${info.description}), so the CPU` };
   return { backend: gpu, name: 'webgpu', description: desc };
 }
+
+/**
+ * Trains one model of an experiment in runDir (resuming from its checkpoint, logging every
+ * iteration to log.jsonl, checkpointing atomically) and saves the evaluation weights.
+ * Returns null when training stopped on a non-finite loss (the last good checkpoint stays).
+ * @param {{ kind: nc.ModelKind, sizes: nc.NetworkSizes, tc: nc.EnergyTrainConfig, trainSet: nc.Dataset,
+ *   device: { backend: nc.Backend, name: string }, workers: number, runDir: string, evalWeights: string,
+ *   augment?: ((c: nc.Configuration, key: nc.Key) => nc.Configuration) | null }} o
+ */
+export async function trainModel(o) {
+  const { existsSync, readFileSync, writeFileSync, appendFileSync, mkdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  mkdirSync(o.runDir, { recursive: true });
+  const model = nc.buildModel(o.kind, o.sizes);
+  const trainer = new nc.EnergyTrainer(model, o.tc, o.trainSet, o.device.backend);
+  trainer.augment = o.augment ?? null;
+  const pool = o.device.name === 'cpu' && o.workers > 1 ? new nc.EnergyPool(o.kind, o.sizes, o.workers) : null;
+  trainer.pool = pool;
+  const logPath = join(o.runDir, 'log.jsonl');
+  const ckpt = join(o.runDir, 'checkpoint.safetensors');
+  if (existsSync(ckpt)) {
+    await trainer.loadCheckpoint(ckpt);
+    const kept = existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').filter((l) => l && JSON.parse(l).iteration <= trainer.iteration) : [];
+    writeFileSync(logPath, kept.map((l) => l + '\n').join(''));
+    console.log(`${o.kind}: resuming from iteration ${trainer.iteration}`);
+  } else {
+    writeFileSync(logPath, '');
+  }
+  const t0 = Date.now();
+  const b = bar(`train ${o.kind}`, o.tc.iterations);
+  b.update(trainer.iteration);
+  try {
+    while (trainer.iteration < o.tc.iterations) {
+      const log = await trainer.step();
+      appendFileSync(logPath, JSON.stringify(log) + '\n');
+      if (trainer.iteration % o.tc.checkpointEvery === 0 || trainer.iteration === o.tc.iterations) await trainer.saveCheckpoint(o.runDir);
+      b.update(trainer.iteration, `loss ${log.loss.toFixed(2)} H+ ${log.energyPos.toFixed(1)} H- ${log.energyNeg.toFixed(1)} acc ${(100 * log.acceptance).toFixed(0)}%`);
+    }
+  } catch (e) {
+    b.stop();
+    await pool?.close();
+    if (e instanceof nc.NonFiniteLossError) {
+      console.error(`${o.kind}: ${e.message}. The last good checkpoint is ${ckpt}.`);
+      process.exitCode = 1;
+      return null;
+    }
+    throw e;
+  }
+  b.stop();
+  const trainSeconds = (Date.now() - t0) / 1000;
+  const weights = o.evalWeights === 'raw' ? trainer.params : trainer.ema;
+  /** @type {nc.Params} */
+  const cpuWeights = {};
+  for (const [k, v] of Object.entries(weights)) cpuWeights[k] = v.backend === nc.cpu ? v : await nc.toBackend(v, nc.cpu);
+  await nc.saveSafetensors(join(o.runDir, 'weights.safetensors'), cpuWeights, { model: o.kind, sizes: JSON.stringify(o.sizes), train_config: JSON.stringify(o.tc), weights: o.evalWeights });
+  return { model, trainer, pool, weights, trainSeconds };
+}
+
+/**
+ * Evaluation trajectories with a progress bar (SPEC 7): starts advance together.
+ * @param {{ kind: string, model: nc.EnergyModel, weights: nc.Params, starts: nc.Configuration[], frames: number, itersPerFrame: number,
+ *   proposals: number, temperature: number, key: nc.Key, evalBatch: number, pool: nc.EnergyPool | null }} o
+ */
+export async function evaluateTrajectories(o) {
+  const t1 = Date.now();
+  const eb = bar(`evaluate ${o.kind}`, o.frames);
+  const trajectories = await nc.sampleTrajectories(o.model, o.weights, o.starts, {
+    frames: o.frames, itersPerFrame: o.itersPerFrame, proposals: o.proposals, temperature: o.temperature,
+    key: o.key, evalBatch: o.evalBatch, pool: o.pool, onFrame: (d) => eb.update(d),
+  });
+  eb.stop();
+  return { trajectories, seconds: (Date.now() - t1) / 1000 };
+}

@@ -12,11 +12,11 @@
 // Results go to results/mnist-<time>/ (report.md, results.json, per-model weights, logs,
 // final-state grids and trajectory GIFs); the dataset to data/ (generated once, then reused).
 import { parseArgs } from 'node:util';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import * as nc from 'neuralcpm';
-import { bar, gitDescribe, pickDevice, writeJson, writeText } from './common.js';
+import { bar, evaluateTrajectories, gitDescribe, pickDevice, trainModel, writeJson, writeText } from './common.js';
 
 /**
  * @typedef {{ scenario: 'paper' | 'small', networks: Omit<nc.NetworkSizes, 'types' | 'ids' | 'target' | 'height' | 'width'>,
@@ -201,7 +201,6 @@ for (const kind of config.models) {
     console.log(`${kind}: finished earlier, reusing ${finished}`);
     continue;
   }
-  mkdirSync(runDir, { recursive: true });
   const analytical = kind === 'cellsort' || kind === 'cellsort-potential';
   /** @type {nc.EnergyTrainConfig} */
   const tc = {
@@ -209,60 +208,15 @@ for (const kind of config.models) {
     batch: P.batch, mcs: P.mcs, proposals: P.proposals, pReset: P.pReset, permuteTypes: true, lambdaReg: P.lambdaReg,
     lr: P.lr, emaDecay: 0.99, temperature: S.temperature, seed: config.seed, checkpointEvery: P.checkpointEvery, evalBatch: P.evalBatch,
   };
-  const model = nc.buildModel(kind, sizes);
-  const trainer = new nc.EnergyTrainer(model, tc, trainSet, device.backend);
-  const pool = device.name === 'cpu' && workers > 1 ? new nc.EnergyPool(kind, sizes, workers) : null;
-  trainer.pool = pool;
-  const logPath = join(runDir, 'log.jsonl');
-  const ckpt = join(runDir, 'checkpoint.safetensors');
-  if (existsSync(ckpt)) {
-    await trainer.loadCheckpoint(ckpt);
-    const kept = existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').filter((l) => l && JSON.parse(l).iteration <= trainer.iteration) : [];
-    writeFileSync(logPath, kept.map((l) => l + '\n').join(''));
-    console.log(`${kind}: resuming from iteration ${trainer.iteration}`);
-  } else {
-    writeFileSync(logPath, '');
-  }
-  const t0 = Date.now();
-  const b = bar(`train ${kind}`, tc.iterations);
-  b.update(trainer.iteration);
-  try {
-    while (trainer.iteration < tc.iterations) {
-      const log = await trainer.step();
-      appendFileSync(logPath, JSON.stringify(log) + '\n');
-      if (trainer.iteration % tc.checkpointEvery === 0 || trainer.iteration === tc.iterations) await trainer.saveCheckpoint(runDir);
-      b.update(trainer.iteration, `loss ${log.loss.toFixed(2)} H+ ${log.energyPos.toFixed(1)} H- ${log.energyNeg.toFixed(1)} acc ${(100 * log.acceptance).toFixed(0)}%`);
-    }
-  } catch (e) {
-    b.stop();
-    await pool?.close();
-    if (e instanceof nc.NonFiniteLossError) {
-      console.error(`${kind}: ${e.message}. The last good checkpoint is ${ckpt}.`);
-      process.exitCode = 1;
-      continue;
-    }
-    throw e;
-  }
-  b.stop();
-  const trainSeconds = (Date.now() - t0) / 1000;
-  const weights = config.evalWeights === 'raw' ? trainer.params : trainer.ema;
-  const cpuWeights = /** @type {nc.Params} */ ({});
-  for (const [k, v] of Object.entries(weights)) cpuWeights[k] = v.backend === nc.cpu ? v : await nc.toBackend(v, nc.cpu);
-  await nc.saveSafetensors(join(runDir, 'weights.safetensors'), cpuWeights, { model: kind, sizes: JSON.stringify(sizes), train_config: JSON.stringify(tc), weights: config.evalWeights });
-
+  const trained = await trainModel({ kind, sizes, tc, trainSet, device, workers, runDir, evalWeights: config.evalWeights });
+  if (!trained) continue;
+  const { model, trainer, pool, weights, trainSeconds } = trained;
   // evaluation trajectories from training states with permuted types
   const ek = nc.foldIn(nc.makeKey(config.seed), 0x5eed);
   const rng = new nc.RandomStream(ek);
   const starts = Array.from({ length: P.eval.trajectories }, (_, i) => nc.permuteCellTypes(train[rng.int(train.length)], nc.foldIn(ek, i + 1)));
-  const t1 = Date.now();
-  const eb = bar(`evaluate ${kind}`, P.eval.frames);
-  const trajectories = await nc.sampleTrajectories(model, weights, starts, {
-    frames: P.eval.frames, itersPerFrame: P.eval.itersPerFrame, proposals: P.eval.proposals, temperature: S.temperature,
-    key: nc.foldIn(ek, 0xffff), evalBatch: P.evalBatch, pool, onFrame: (d) => eb.update(d),
-  });
-  eb.stop();
+  const { trajectories, seconds: evalSeconds } = await evaluateTrajectories({ kind, model, weights, starts, ...P.eval, temperature: S.temperature, key: nc.foldIn(ek, 0xffff), evalBatch: P.evalBatch, pool });
   await pool?.close();
-  const evalSeconds = (Date.now() - t1) / 1000;
   const shape = nc.shapeMetrics(trajectories, bounds);
   const finals = trajectories.map((t) => t[t.length - 1]);
   const cs = nc.classifierScore(clf.predict(clfParams, finals));
