@@ -11,12 +11,11 @@
 //   node experiments/bipolar.js --preset paper      # the paper's settings (a GPU job)
 //   node experiments/bipolar.js --generate-only     # only the dataset
 //   node experiments/bipolar.js --resume results/bipolar-<time>
-import { parseArgs } from 'node:util';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import * as nc from 'neuralcpm';
-import { bar, evaluateTrajectories, gitDescribe, pickDevice, trainModel, writeJson, writeText } from './common.js';
+import { MODEL_OPTIONS, bar, evaluateTrajectories, finishedResult, gitDescribe, openModelRun, parseCli, pickDevice, trainConfigFor, trainModel, writeJson, writeText } from './common.js';
 
 /**
  * @typedef {{ scenario: 'paper' | 'small', lattice?: { height: number, width: number, cells: number, target: number, samples: number, mcs: number },
@@ -63,89 +62,21 @@ const USAGE = `usage: node experiments/bipolar.js [--preset default|paper] [--mo
        [--generate-only] [--eval-weights ema|raw] [--eval-trajectories N] [--eval-frames N]
   LIST: comma-separated from ${nc.MODEL_KINDS.join(', ')} (default: all)`;
 
-/** @param {string} msg @returns {never} */
-function fail(msg) {
-  console.error(`bipolar: ${msg}\n${USAGE}`);
-  process.exit(2);
-}
-
-let parsed;
-try {
-  parsed = parseArgs({
-    options: {
-      preset: { type: 'string', default: 'default' },
-      models: { type: 'string', default: nc.MODEL_KINDS.join(',') },
-      iterations: { type: 'string' },
-      seed: { type: 'string', default: '0' },
-      device: { type: 'string', default: 'cpu' },
-      out: { type: 'string' },
-      resume: { type: 'string' },
-      'data-dir': { type: 'string', default: 'data' },
-      workers: { type: 'string' },
-      'generate-only': { type: 'boolean', default: false },
-      'eval-weights': { type: 'string', default: 'ema' },
-      'eval-trajectories': { type: 'string' },
-      'eval-frames': { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-} catch (e) {
-  fail(/** @type {Error} */ (e).message);
-}
-const args = /** @type {NonNullable<typeof parsed>} */ (parsed).values;
-if (args.help) { console.log(USAGE); process.exit(0); }
-
-/** @param {string | undefined} v @param {string} name */
-function intArg(v, name) {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) fail(`--${name} must be a non-negative integer, got '${v}'`);
-  return n;
-}
-
-/** @type {any} */
-let config;
-let outDir;
-if (args.resume) {
-  outDir = args.resume;
-  const cfgPath = join(outDir, 'config.json');
-  if (!existsSync(cfgPath)) fail(`--resume ${outDir}: no config.json there; point it at a results/bipolar-<time> directory`);
-  config = JSON.parse(readFileSync(cfgPath, 'utf8'));
-} else {
-  const preset = PRESETS[/** @type {string} */ (args.preset)];
-  if (!preset) fail(`--preset must be 'default' or 'paper', got '${args.preset}'`);
-  const models = String(args.models).split(',').map((s) => s.trim()).filter(Boolean);
-  for (const m of models) if (!nc.MODEL_KINDS.includes(/** @type {any} */ (m))) fail(`--models: unknown model '${m}'; choose from ${nc.MODEL_KINDS.join(', ')}`);
-  if (models.length === 0) fail('--models: name at least one model');
-  if (!['ema', 'raw'].includes(/** @type {string} */ (args['eval-weights']))) fail(`--eval-weights must be ema or raw, got '${args['eval-weights']}'`);
-  if (!['cpu', 'webgpu', 'auto'].includes(/** @type {string} */ (args.device))) fail(`--device must be cpu, webgpu or auto, got '${args.device}'`);
-  const iterations = intArg(args.iterations, 'iterations');
-  if (iterations === 0) fail('--iterations must be at least 1');
-  const evalTraj = intArg(args['eval-trajectories'], 'eval-trajectories'), evalFrames = intArg(args['eval-frames'], 'eval-frames');
-  if (evalTraj === 0 || evalFrames === 0) fail('--eval-trajectories and --eval-frames must be at least 1');
-  preset.eval = { ...preset.eval, trajectories: evalTraj ?? preset.eval.trajectories, frames: evalFrames ?? preset.eval.frames };
+const { args, fail, intArg } = parseCli('bipolar', USAGE, MODEL_OPTIONS);
+const { config, outDir } = openModelRun('bipolar', args, fail, intArg, PRESETS, (preset) => {
   let scenario = nc.bipolarScenario(preset.scenario);
   if (preset.lattice) {
     const l = preset.lattice;
     scenario = { ...scenario, name: `bipolar-${l.height}x${l.width}`, height: l.height, width: l.width, cells: l.cells, radius: l.height / 6, samples: l.samples, mcs: l.mcs, volume: { ...scenario.volume, target: l.target } };
   }
-  config = { preset: args.preset, presetSettings: preset, models, seed: intArg(args.seed, 'seed'), device: args.device, evalWeights: args['eval-weights'], dataDir: args['data-dir'], iterations: iterations ?? null, scenario };
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-  outDir = args.out ?? join('results', `bipolar-${stamp}`);
-  if (!args['generate-only']) {
-    if (existsSync(outDir) && readdirSync(outDir).length > 0) fail(`${outDir} exists and is not empty; choose another --out, or continue it with --resume ${outDir}`);
-    mkdirSync(outDir, { recursive: true });
-    writeJson(join(outDir, 'config.json'), config);
-  }
-}
+  return { scenario };
+});
 const workers = intArg(args.workers, 'workers') ?? os.cpus().length;
 /** @type {Preset} */
 const P = config.presetSettings;
 /** @type {nc.ScenarioConfig} */
 const S = config.scenario;
-let device;
-try { device = await pickDevice(config.device); } catch (e) { fail(/** @type {Error} */ (e).message); }
+const device = await pickDevice(config.device).catch((e) => fail(e.message));
 console.log(`bipolar: preset ${config.preset}, models ${config.models.join(', ')}, seed ${config.seed}, device ${device.description}, ${workers} worker threads`);
 console.log('Note: the comparison with Toda et al. (2018)\'s microscopy in the paper cannot be reproduced: that data is not public.');
 
@@ -168,19 +99,9 @@ const sizes = { ...P.networks, types: S.contact.J.length, ids: S.cells + 1, targ
 const results = [];
 for (const kind of config.models) {
   const runDir = join(outDir, kind);
-  const finished = join(runDir, 'result.json');
-  if (existsSync(finished)) {
-    results.push(JSON.parse(readFileSync(finished, 'utf8')));
-    console.log(`${kind}: finished earlier, reusing ${finished}`);
-    continue;
-  }
-  const analytical = kind === 'cellsort' || kind === 'cellsort-potential';
-  /** @type {nc.EnergyTrainConfig} */
-  const tc = {
-    iterations: config.iterations ?? (analytical ? P.analyticalIterations : P.neuralIterations),
-    batch: P.batch, mcs: P.mcs, proposals: P.proposals, pReset: P.pReset, permuteTypes: true, lambdaReg: P.lambdaReg,
-    lr: P.lr, emaDecay: 0.99, temperature: S.temperature, seed: config.seed, checkpointEvery: P.checkpointEvery, evalBatch: P.evalBatch,
-  };
+  const earlier = finishedResult(runDir);
+  if (earlier) { results.push(earlier); continue; }
+  const tc = trainConfigFor(kind, P, config, S.temperature);
   // random rotations of the drawn training states (SPEC 6.3)
   const trained = await trainModel({ kind, sizes, tc, trainSet: dataset, device, workers, runDir, evalWeights: config.evalWeights, augment: nc.randomRotation });
   if (!trained) continue;
@@ -213,7 +134,7 @@ for (const kind of config.models) {
     iterations: tc.iterations, train_seconds: trainSeconds, eval_seconds: evalSeconds, params: nc.nn.countParams(weights), train_config: tc, sizes,
     device: device.description, workers, weights: config.evalWeights, commit: gitDescribe(), seed: config.seed,
   };
-  writeJson(finished, result);
+  writeJson(join(runDir, 'result.json'), result);
   results.push(result);
   console.log(`${kind}: p_volume ${shape.pVolume.toFixed(2)}, p_unfragmented ${shape.pUnfragmented.toFixed(2)}, axial RMSE ${axial.toFixed(1)} px² (train ${(trainSeconds / 60).toFixed(1)} min, evaluate ${(evalSeconds / 60).toFixed(1)} min)`);
 }

@@ -1,5 +1,7 @@
 // Helpers shared by the experiment scripts: atomic JSON, progress bars, the commit, devices.
-import { writeFileSync, renameSync } from 'node:fs';
+import { writeFileSync, renameSync, existsSync, readFileSync, readdirSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { execSync } from 'node:child_process';
 import os from 'node:os';
 import cliProgress from 'cli-progress';
@@ -68,8 +70,7 @@ export async function pickDevice(device) {
  *   augment?: ((c: nc.Configuration, key: nc.Key) => nc.Configuration) | null }} o
  */
 export async function trainModel(o) {
-  const { existsSync, readFileSync, writeFileSync, appendFileSync, mkdirSync } = await import('node:fs');
-  const { join } = await import('node:path');
+  const { appendFileSync } = await import('node:fs');
   mkdirSync(o.runDir, { recursive: true });
   const model = nc.buildModel(o.kind, o.sizes);
   const trainer = new nc.EnergyTrainer(model, o.tc, o.trainSet, o.device.backend);
@@ -130,4 +131,115 @@ export async function evaluateTrajectories(o) {
   });
   eb.stop();
   return { trajectories, seconds: (Date.now() - t1) / 1000 };
+}
+
+/**
+ * Parses a script's flags (node:util parseArgs, strict). Bad input exits with status 2 and
+ * the usage; --help prints the usage.
+ * @template {Record<string, { type: 'string' | 'boolean', default?: string | boolean }>} O
+ * @param {string} script @param {string} usage @param {O} options
+ */
+export function parseCli(script, usage, options) {
+  /** @param {string} msg @returns {never} */
+  function fail(msg) {
+    console.error(`${script}: ${msg}\n${usage}`);
+    process.exit(2);
+  }
+  /** @type {any} */
+  let args;
+  try {
+    args = parseArgs({ options: { ...options, help: { type: 'boolean', default: false } }, strict: true }).values;
+  } catch (e) {
+    fail(/** @type {Error} */ (e).message);
+  }
+  if (args.help) { console.log(usage); process.exit(0); }
+  /** @param {string | undefined} v @param {string} name @returns {number | undefined} */
+  const intArg = (v, name) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 0) fail(`--${name} must be a non-negative integer, got '${v}'`);
+    return n;
+  };
+  return { args, fail, intArg };
+}
+
+/** Flags of the neural-model experiments (mnist.js, bipolar.js). */
+export const MODEL_OPTIONS = /** @type {const} */ ({
+  preset: { type: 'string', default: 'default' },
+  models: { type: 'string', default: nc.MODEL_KINDS.join(',') },
+  iterations: { type: 'string' },
+  seed: { type: 'string', default: '0' },
+  device: { type: 'string', default: 'cpu' },
+  out: { type: 'string' },
+  resume: { type: 'string' },
+  'data-dir': { type: 'string', default: 'data' },
+  workers: { type: 'string' },
+  'generate-only': { type: 'boolean', default: false },
+  'eval-weights': { type: 'string', default: 'ema' },
+  'eval-trajectories': { type: 'string' },
+  'eval-frames': { type: 'string' },
+});
+
+/**
+ * The run's configuration: read back from --resume DIR, or made by `build` from a preset and
+ * the shared model flags, saved as config.json in a new (or empty) output directory.
+ * @param {string} script @param {any} args @param {(msg: string) => never} fail
+ * @param {(v: string | undefined, name: string) => number | undefined} intArg
+ * @param {Record<string, any>} presets
+ * @param {(preset: any, common: { models: string[], iterations: number | null, seed: number }) => Record<string, unknown>} build
+ */
+export function openModelRun(script, args, fail, intArg, presets, build) {
+  if (args.resume) {
+    const cfgPath = join(args.resume, 'config.json');
+    if (!existsSync(cfgPath)) fail(`--resume ${args.resume}: no config.json there; point it at a results/${script}-<time> directory`);
+    return { config: JSON.parse(readFileSync(cfgPath, 'utf8')), outDir: /** @type {string} */ (args.resume) };
+  }
+  const preset = presets[args.preset];
+  if (!preset) fail(`--preset must be 'default' or 'paper', got '${args.preset}'`);
+  const models = String(args.models).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const m of models) if (!nc.MODEL_KINDS.includes(/** @type {any} */ (m))) fail(`--models: unknown model '${m}'; choose from ${nc.MODEL_KINDS.join(', ')}`);
+  if (models.length === 0) fail('--models: name at least one model');
+  if (!['ema', 'raw'].includes(args['eval-weights'])) fail(`--eval-weights must be ema or raw, got '${args['eval-weights']}'`);
+  if (!['cpu', 'webgpu', 'auto'].includes(args.device)) fail(`--device must be cpu, webgpu or auto, got '${args.device}'`);
+  const iterations = intArg(args.iterations, 'iterations');
+  if (iterations === 0) fail('--iterations must be at least 1');
+  const evalTraj = intArg(args['eval-trajectories'], 'eval-trajectories'), evalFrames = intArg(args['eval-frames'], 'eval-frames');
+  if (evalTraj === 0 || evalFrames === 0) fail('--eval-trajectories and --eval-frames must be at least 1');
+  const settings = { ...preset, eval: { ...preset.eval, trajectories: evalTraj ?? preset.eval.trajectories, frames: evalFrames ?? preset.eval.frames } };
+  const seed = /** @type {number} */ (intArg(args.seed, 'seed'));
+  const config = {
+    preset: args.preset, presetSettings: settings, models, seed, device: args.device, evalWeights: args['eval-weights'], dataDir: args['data-dir'],
+    iterations: iterations ?? null, ...build(settings, { models, iterations: iterations ?? null, seed }),
+  };
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const outDir = args.out ?? join('results', `${script}-${stamp}`);
+  if (!args['generate-only']) {
+    if (existsSync(outDir) && readdirSync(outDir).length > 0) fail(`${outDir} exists and is not empty; choose another --out, or continue it with --resume ${outDir}`);
+    mkdirSync(outDir, { recursive: true });
+    writeJson(join(outDir, 'config.json'), config);
+  }
+  return { config, outDir };
+}
+
+/** result.json of a model run finished earlier, or null. @param {string} runDir */
+export function finishedResult(runDir) {
+  const path = join(runDir, 'result.json');
+  if (!existsSync(path)) return null;
+  console.log(`reusing ${path} (finished earlier)`);
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+/**
+ * The training configuration of one model from an experiment preset (analytical models get
+ * their own iteration count; --iterations overrides both).
+ * @param {string} kind @param {any} P the preset @param {{ iterations: number | null, seed: number }} config @param {number} temperature
+ * @returns {nc.EnergyTrainConfig}
+ */
+export function trainConfigFor(kind, P, config, temperature) {
+  const analytical = kind === 'cellsort' || kind === 'cellsort-potential';
+  return {
+    iterations: config.iterations ?? (analytical ? P.analyticalIterations : P.neuralIterations),
+    batch: P.batch, mcs: P.mcs, proposals: P.proposals, pReset: P.pReset, permuteTypes: true, lambdaReg: P.lambdaReg,
+    lr: P.lr, emaDecay: 0.99, temperature, seed: config.seed, checkpointEvery: P.checkpointEvery, evalBatch: P.evalBatch,
+  };
 }

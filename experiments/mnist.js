@@ -11,12 +11,11 @@
 //
 // Results go to results/mnist-<time>/ (report.md, results.json, per-model weights, logs,
 // final-state grids and trajectory GIFs); the dataset to data/ (generated once, then reused).
-import { parseArgs } from 'node:util';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import * as nc from 'neuralcpm';
-import { bar, evaluateTrajectories, gitDescribe, pickDevice, trainModel, writeJson, writeText } from './common.js';
+import { MODEL_OPTIONS, bar, evaluateTrajectories, finishedResult, gitDescribe, openModelRun, parseCli, pickDevice, trainConfigFor, trainModel, writeJson, writeText } from './common.js';
 
 /**
  * @typedef {{ scenario: 'paper' | 'small', networks: Omit<nc.NetworkSizes, 'types' | 'ids' | 'target' | 'height' | 'width'>,
@@ -61,91 +60,16 @@ const USAGE = `usage: node experiments/mnist.js [--preset default|paper] [--mode
        [--generate-only] [--eval-weights ema|raw] [--j12 8|6] [--eval-trajectories N] [--eval-frames N]
   LIST: comma-separated from ${nc.MODEL_KINDS.join(', ')} (default: all)`;
 
-/** @param {string} msg @returns {never} */
-function fail(msg) {
-  console.error(`mnist: ${msg}\n${USAGE}`);
-  process.exit(2);
-}
-
-let parsed;
-try {
-  parsed = parseArgs({
-    options: {
-      preset: { type: 'string', default: 'default' },
-      models: { type: 'string', default: nc.MODEL_KINDS.join(',') },
-      iterations: { type: 'string' },
-      seed: { type: 'string', default: '0' },
-      device: { type: 'string', default: 'cpu' },
-      out: { type: 'string' },
-      resume: { type: 'string' },
-      'data-dir': { type: 'string', default: 'data' },
-      workers: { type: 'string' },
-      'generate-only': { type: 'boolean', default: false },
-      'eval-weights': { type: 'string', default: 'ema' },
-      j12: { type: 'string', default: '8' },
-      'eval-trajectories': { type: 'string' },
-      'eval-frames': { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-} catch (e) {
-  fail(/** @type {Error} */ (e).message);
-}
-const args = /** @type {NonNullable<typeof parsed>} */ (parsed).values;
-if (args.help) { console.log(USAGE); process.exit(0); }
-
-/** @param {string | undefined} v @param {string} name */
-function intArg(v, name) {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) fail(`--${name} must be a non-negative integer, got '${v}'`);
-  return n;
-}
-
-/** @type {any} */
-let config;
-let outDir;
-if (args.resume) {
-  outDir = args.resume;
-  const cfgPath = join(outDir, 'config.json');
-  if (!existsSync(cfgPath)) fail(`--resume ${outDir}: no config.json there; point it at a results/mnist-<time> directory`);
-  config = JSON.parse(readFileSync(cfgPath, 'utf8'));
-} else {
-  const preset = PRESETS[/** @type {string} */ (args.preset)];
-  if (!preset) fail(`--preset must be 'default' or 'paper', got '${args.preset}'`);
-  const models = String(args.models).split(',').map((s) => s.trim()).filter(Boolean);
-  for (const m of models) if (!nc.MODEL_KINDS.includes(/** @type {any} */ (m))) fail(`--models: unknown model '${m}'; choose from ${nc.MODEL_KINDS.join(', ')}`);
-  if (models.length === 0) fail('--models: name at least one model');
-  const j12 = Number(args.j12);
-  if (j12 !== 8 && j12 !== 6) fail(`--j12 must be 8 (the value behind Table 1) or 6 (Table 5), got '${args.j12}'`);
-  if (!['ema', 'raw'].includes(/** @type {string} */ (args['eval-weights']))) fail(`--eval-weights must be ema or raw, got '${args['eval-weights']}'`);
-  if (!['cpu', 'webgpu', 'auto'].includes(/** @type {string} */ (args.device))) fail(`--device must be cpu, webgpu or auto, got '${args.device}'`);
-  const iterations = intArg(args.iterations, 'iterations');
-  const evalTraj = intArg(args['eval-trajectories'], 'eval-trajectories'), evalFrames = intArg(args['eval-frames'], 'eval-frames');
-  if (evalTraj === 0 || evalFrames === 0) fail('--eval-trajectories and --eval-frames must be at least 1');
-  preset.eval = { ...preset.eval, trajectories: evalTraj ?? preset.eval.trajectories, frames: evalFrames ?? preset.eval.frames };
-  if (iterations === 0) fail('--iterations must be at least 1');
-  config = {
-    preset: args.preset, presetSettings: preset, models, seed: intArg(args.seed, 'seed'), device: args.device,
-    evalWeights: args['eval-weights'], dataDir: args['data-dir'], j12, iterations: iterations ?? null,
-    scenario: nc.mnistScenario(preset.scenario, { j12 }),
-  };
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-  outDir = args.out ?? join('results', `mnist-${stamp}`);
-  if (!args['generate-only']) {
-    if (existsSync(outDir) && readdirSync(outDir).length > 0) fail(`${outDir} exists and is not empty; choose another --out, or continue it with --resume ${outDir}`);
-    mkdirSync(outDir, { recursive: true });
-    writeJson(join(outDir, 'config.json'), config);
-  }
-}
+const { args, fail, intArg } = parseCli('mnist', USAGE, { ...MODEL_OPTIONS, j12: { type: 'string', default: '8' } });
+const j12 = Number(args.j12);
+if (!args.resume && j12 !== 8 && j12 !== 6) fail(`--j12 must be 8 (the value behind Table 1) or 6 (Table 5), got '${args.j12}'`);
+const { config, outDir } = openModelRun('mnist', args, fail, intArg, PRESETS, (preset) => ({ j12, scenario: nc.mnistScenario(preset.scenario, { j12 }) }));
 const workers = intArg(args.workers, 'workers') ?? os.cpus().length;
 /** @type {Preset} */
 const P = config.presetSettings;
 /** @type {nc.MnistScenario} */
 const S = config.scenario;
-let device;
-try { device = await pickDevice(config.device); } catch (e) { fail(/** @type {Error} */ (e).message); }
+const device = await pickDevice(config.device).catch((e) => fail(e.message));
 console.log(`mnist: preset ${config.preset}, models ${config.models.join(', ')}, seed ${config.seed}, device ${device.description}, ${workers} worker threads`);
 
 // ---- dataset and split ----
@@ -195,19 +119,9 @@ const trainSet = { ...dataset, count: nTrain, ids: dataset.ids.slice(0, nTrain *
 const results = [];
 for (const kind of config.models) {
   const runDir = join(outDir, kind);
-  const finished = join(runDir, 'result.json');
-  if (existsSync(finished)) {
-    results.push(JSON.parse(readFileSync(finished, 'utf8')));
-    console.log(`${kind}: finished earlier, reusing ${finished}`);
-    continue;
-  }
-  const analytical = kind === 'cellsort' || kind === 'cellsort-potential';
-  /** @type {nc.EnergyTrainConfig} */
-  const tc = {
-    iterations: config.iterations ?? (analytical ? P.analyticalIterations : P.neuralIterations),
-    batch: P.batch, mcs: P.mcs, proposals: P.proposals, pReset: P.pReset, permuteTypes: true, lambdaReg: P.lambdaReg,
-    lr: P.lr, emaDecay: 0.99, temperature: S.temperature, seed: config.seed, checkpointEvery: P.checkpointEvery, evalBatch: P.evalBatch,
-  };
+  const earlier = finishedResult(runDir);
+  if (earlier) { results.push(earlier); continue; }
+  const tc = trainConfigFor(kind, P, config, S.temperature);
   const trained = await trainModel({ kind, sizes, tc, trainSet, device, workers, runDir, evalWeights: config.evalWeights });
   if (!trained) continue;
   const { model, trainer, pool, weights, trainSeconds } = trained;
@@ -231,7 +145,7 @@ for (const kind of config.models) {
     params: nc.nn.countParams(trainer.params), train_config: tc, sizes, device: device.description, workers, weights: config.evalWeights,
     commit: gitDescribe(), seed: config.seed,
   };
-  writeJson(finished, result);
+  writeJson(join(runDir, 'result.json'), result);
   results.push(result);
   console.log(`${kind}: p_volume ${shape.pVolume.toFixed(2)}, p_unfragmented ${shape.pUnfragmented.toFixed(2)}, Classifier Score ${cs.toFixed(2)} (train ${(trainSeconds / 60).toFixed(1)} min, evaluate ${(evalSeconds / 60).toFixed(1)} min)`);
 }

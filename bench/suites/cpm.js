@@ -1,7 +1,9 @@
 // Suite `cpm`: exact-sampler speed in MCS per second for cell sorting scenario a, single
 // thread, T = 1, from the seeded disc after 200 warm-up MCS; a straightforward classic
 // CPM sampler is measured in the same run as the reference. The published speeds of
-// Morpheus 2.2.4 and Artistoo on this kind of machine (SPEC 9) are printed beside.
+// Morpheus 2.2.4 and Artistoo on this kind of machine (SPEC 9) are printed beside. Also the
+// bipolar model's data generation speed, on one thread and on every core.
+import os from 'node:os';
 import * as nc from 'neuralcpm';
 import { makeClassicSampler } from '../naive-cpm.js';
 
@@ -11,7 +13,7 @@ const CONFIGS = [
 ];
 
 /** @param {{ measure: (name: string, fn: () => void) => number }} ctx */
-export function run(ctx) {
+export async function run(ctx) {
   /** @type {object[]} */
   const rows = [];
   for (const c of CONFIGS) {
@@ -36,5 +38,32 @@ export function run(ctx) {
     rows.push({ name: `${c.label}_attempts_per_s`, value: mcsPerS * attemptsPerMcs, unit: 'attempts/s' });
     rows.push({ name: `${c.label}_accepted_per_s`, value: mcsPerS * acceptedPerMcs, unit: 'copies/s' });
   }
+  rows.push(...(await bipolarGeneration(ctx)));
   return rows;
+}
+
+/**
+ * Data generation for the bipolar model (SPEC 6.3: 149x149, order-6 contact, directed motion
+ * with the mathjs band rules, T = 2): MCS per second on one thread after 200 warm-up MCS,
+ * and the whole generator (samples of 300 MCS) on every core against one worker.
+ * @param {{ measure: (name: string, fn: () => void) => number }} ctx
+ */
+async function bipolarGeneration(ctx) {
+  const sc = nc.bipolarScenario('paper');
+  const state = new nc.CpmState(nc.seedDisc({ height: sc.height, width: sc.width, cells: sc.cells, radius: sc.radius, key: nc.makeKey(4) }));
+  const sampler = new nc.ExactSampler(state, nc.buildHamiltonian(sc), { temperature: sc.temperature, key: nc.makeKey(5) });
+  sampler.run(200);
+  const tOne = ctx.measure('bipolar 149x149 exact sampler, 10 MCS', () => { sampler.run(10); });
+  const cores = os.cpus().length;
+  const small = { ...sc, mcs: 300 };
+  const time = async (/** @type {number} */ workers) => {
+    const t0 = performance.now();
+    await nc.generateDataset({ ...small, samples: 2 * cores }, { seed: 1, workers });
+    return (2 * cores * 300) / ((performance.now() - t0) / 1000);
+  };
+  const single = await time(1), multi = await time(cores);
+  return [
+    { name: 'bipolar_149_mcs_per_s_1_thread', value: 10 / tOne, unit: 'MCS/s' },
+    { name: `bipolar_149_generation_mcs_per_s_${cores}_cores`, value: multi, unit: 'MCS/s', reference: single, ratio: multi / single, hours_for_paper_dataset: (1000 * 2000) / multi / 3600 },
+  ];
 }
