@@ -6,12 +6,9 @@
  * Adam and a weight EMA. Iteration k draws all its randomness from foldIn(key, k), so a run
  * resumed from a checkpoint continues exactly.
  */
-import { existsSync, mkdirSync, promises as fs } from 'node:fs';
-import { join } from 'node:path';
 import * as ops from '../autodiff/ops.js';
 import { noGrad, valueAndGrad, type Params } from '../autodiff/tape.js';
 import { Adam, WeightEMA, type AdamState } from '../autodiff/optim.js';
-import { decodeSafetensors, encodeSafetensors } from '../autodiff/safetensors.js';
 import type { Backend } from '../engine/backend.js';
 import { cpu } from '../engine/cpu/backend.js';
 import { toBackend } from '../engine/ops.js';
@@ -24,6 +21,7 @@ import { NeuralHamiltonian } from './neural.js';
 import { NhFastDeltas } from './nh-fast.js';
 import { ApproxPCPM, type DeltaEvaluator } from './samplers/approx-parallel.js';
 import { CpmState, type Configuration } from './state.js';
+import { encodeCheckpoint, readCheckpoint, restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
 
 /**
  * ΔH of many chains' proposals from full energies: for each chain its current state and
@@ -238,54 +236,24 @@ export class EnergyTrainer {
 
   /** Parameters, EMA, Adam moments and chains in one safetensors file (as bytes). */
   async checkpointBytes(): Promise<Uint8Array> {
-    const t: Params = {};
-    for (const [k, v] of Object.entries(await toCpu(this.params))) t[`params.${k}`] = v;
-    for (const [k, v] of Object.entries(await toCpu(this.ema))) t[`ema.${k}`] = v;
-    for (const [k, v] of Object.entries(await toCpu(this.adam.m))) t[`adam_m.${k}`] = v;
-    for (const [k, v] of Object.entries(await toCpu(this.adam.v))) t[`adam_v.${k}`] = v;
-    this.chains.forEach((c, b) => {
-      t[`chain.${b}.ids`] = ops.tensor(c.ids, [c.height, c.width], 'int32');
-      t[`chain.${b}.types`] = ops.tensor(c.types, [c.types.length], 'int32');
-    });
-    return encodeSafetensors(t, { iteration: String(this.iteration), adam_step: String(this.adam.step), config: JSON.stringify(this.config), model: this.model.kind });
+    const adam = { step: this.adam.step, m: await toCpu(this.adam.m), v: await toCpu(this.adam.v) };
+    return encodeCheckpoint({ params: await toCpu(this.params), ema: await toCpu(this.ema), adam, chains: this.chains, iteration: this.iteration },
+      { config: JSON.stringify(this.config), model: this.model.kind });
   }
 
   /** Writes dir/checkpoint.safetensors atomically. */
   async saveCheckpoint(dir: string): Promise<string> {
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, 'checkpoint.safetensors');
-    const tmp = `${path}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, await this.checkpointBytes());
-    await fs.rename(tmp, path);
-    return path;
+    return writeCheckpoint(dir, await this.checkpointBytes());
   }
 
   /** Restores everything from a checkpoint written by the same model and configuration. */
   async loadCheckpoint(path: string): Promise<void> {
-    if (!existsSync(path)) throw new Error(`no checkpoint at ${path}; nothing to resume`);
-    const buf = await fs.readFile(path);
-    const { tensors, metadata } = decodeSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
+    const { tensors, metadata } = await readCheckpoint(path);
     if (metadata.model !== this.model.kind) throw new Error(`${path} holds a '${metadata.model}' model, not '${this.model.kind}'; resume with the same model`);
     if (metadata.config !== JSON.stringify(this.config)) throw new Error(`${path} was written by a run with another configuration (${metadata.config}); resume with the same settings`);
-    const pick = (prefix: string, like: Params): Params => {
-      const out: Params = {};
-      for (const [k, v] of Object.entries(like)) {
-        const t = tensors[`${prefix}.${k}`];
-        if (!t || t.shape.join() !== v.shape.join()) throw new Error(`${path}: missing or mismatched '${prefix}.${k}'; the checkpoint is corrupted or from another network size`);
-        out[k] = this.backend === cpu ? t : ops.tensor(t.dataSync() as Float32Array, t.shape, 'float32', this.backend);
-      }
-      return out;
-    };
-    this.params = pick('params', this.params);
-    this.ema = pick('ema', this.ema);
-    this.adam = { step: Number(metadata.adam_step), m: pick('adam_m', this.adam.m), v: pick('adam_v', this.adam.v) };
-    this.chains = this.chains.map((c, b) => {
-      const ids = tensors[`chain.${b}.ids`], types = tensors[`chain.${b}.types`];
-      if (!ids || !types) throw new Error(`${path}: missing chain ${b}; the checkpoint is corrupted`);
-      return { height: c.height, width: c.width, ids: ids.dataSync() as Int32Array, types: types.dataSync() as Int32Array };
-    });
-    this.iteration = Number(metadata.iteration);
-    if (!Number.isInteger(this.iteration) || this.iteration < 0) throw new Error(`${path}: bad iteration '${metadata.iteration}' in the checkpoint metadata`);
+    const place = (t: Tensor): Tensor => (this.backend === cpu ? t : ops.tensor(t.dataSync() as Float32Array, t.shape, 'float32', this.backend));
+    const r = restoreCheckpoint(path, tensors, metadata, this, place);
+    this.params = r.params; this.ema = r.ema; this.adam = r.adam; this.chains = r.chains; this.iteration = r.iteration;
   }
 }
 

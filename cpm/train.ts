@@ -6,17 +6,15 @@
  * with no gradient through the sampler; Adam and a weight EMA. All randomness of
  * iteration k comes from foldIn(key, k), so a resumed run continues exactly.
  */
-import { existsSync, mkdirSync, promises as fs } from 'node:fs';
-import { join } from 'node:path';
 import * as ops from '../autodiff/ops.js';
 import { valueAndGrad, type Params } from '../autodiff/tape.js';
 import { Adam, WeightEMA, type AdamState } from '../autodiff/optim.js';
-import { decodeSafetensors, encodeSafetensors } from '../autodiff/safetensors.js';
 import { foldIn, makeKey, permutation, RandomStream, split } from '../engine/random.js';
 import { sampleOf, type Dataset } from './io/dataset.js';
 import { LearnableCellsort, parameterVector } from './learnable.js';
 import { runChainJob, type ChainJob, type ChainPool, type HamiltonianSpec } from './chain-pool.js';
 import type { Configuration } from './state.js';
+import { encodeCheckpoint, readCheckpoint, restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { PROPOSAL_KINDS, type ProposalKind } from './samplers/approx-parallel.js';
 
 export type SamplerName = 'cpm' | 'gibbs' | 'gwg';
@@ -173,33 +171,17 @@ export class Trainer {
 
   /** The checkpoint as bytes: parameters, Adam moments, EMA and chains in one safetensors file. */
   async checkpointBytes(): Promise<Uint8Array> {
-    const t: Params = {};
-    for (const [k, v] of Object.entries(this.params)) t[`params.${k}`] = v;
-    for (const [k, v] of Object.entries(this.ema)) t[`ema.${k}`] = v;
-    for (const [k, v] of Object.entries(this.adam.m)) t[`adam_m.${k}`] = v;
-    for (const [k, v] of Object.entries(this.adam.v)) t[`adam_v.${k}`] = v;
-    this.chains.forEach((c, b) => {
-      t[`chain.${b}.ids`] = ops.tensor(c.ids, [c.height, c.width], 'int32');
-      t[`chain.${b}.types`] = ops.tensor(c.types, [c.types.length], 'int32');
-    });
-    return encodeSafetensors(t, { iteration: String(this.iteration), adam_step: String(this.adam.step), config: JSON.stringify(this.config) });
+    return encodeCheckpoint(this, { config: JSON.stringify(this.config) });
   }
 
   /** Writes the checkpoint atomically to dir/checkpoint.safetensors. */
   async saveCheckpoint(dir: string): Promise<string> {
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, 'checkpoint.safetensors');
-    const tmp = `${path}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, await this.checkpointBytes());
-    await fs.rename(tmp, path);
-    return path;
+    return writeCheckpoint(dir, await this.checkpointBytes());
   }
 
   /** Restores parameters, optimiser, EMA, chains and the iteration from a checkpoint. */
   async loadCheckpoint(path: string): Promise<void> {
-    if (!existsSync(path)) throw new Error(`no checkpoint at ${path}; nothing to resume`);
-    const buf = await fs.readFile(path);
-    const { tensors, metadata } = decodeSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
+    const { tensors, metadata } = await readCheckpoint(path);
     let saved: TrainConfig;
     try {
       saved = JSON.parse(metadata.config ?? '') as TrainConfig;
@@ -209,25 +191,8 @@ export class Trainer {
     if (JSON.stringify(saved) !== JSON.stringify(this.config)) {
       throw new Error(`${path} was written by a run with another configuration (${JSON.stringify(saved)}); resume with the same settings`);
     }
-    const pick = (prefix: string, like: Params): Params => {
-      const out: Params = {};
-      for (const [k, v] of Object.entries(like)) {
-        const t = tensors[`${prefix}.${k}`];
-        if (!t || t.shape.join() !== v.shape.join()) throw new Error(`${path}: missing or mismatched '${prefix}.${k}'; the checkpoint is corrupted or from another model`);
-        out[k] = t;
-      }
-      return out;
-    };
-    this.params = pick('params', this.params);
-    this.ema = pick('ema', this.ema);
-    this.adam = { step: Number(metadata.adam_step), m: pick('adam_m', this.adam.m), v: pick('adam_v', this.adam.v) };
-    this.chains = this.chains.map((c, b) => {
-      const ids = tensors[`chain.${b}.ids`], types = tensors[`chain.${b}.types`];
-      if (!ids || !types) throw new Error(`${path}: missing chain ${b}; the checkpoint is corrupted`);
-      return { height: c.height, width: c.width, ids: ids.dataSync() as Int32Array, types: types.dataSync() as Int32Array };
-    });
-    this.iteration = Number(metadata.iteration);
-    if (!Number.isInteger(this.iteration) || this.iteration < 0) throw new Error(`${path}: bad iteration '${metadata.iteration}' in the checkpoint metadata`);
+    const r = restoreCheckpoint(path, tensors, metadata, this);
+    this.params = r.params; this.ema = r.ema; this.adam = r.adam; this.chains = r.chains; this.iteration = r.iteration;
   }
 }
 

@@ -11,12 +11,11 @@
 // Results go to results/cellsort-<time>/ (report.md, results.json, fitted parameters,
 // convergence plots); datasets to data/ (generated once, then reused).
 import { parseArgs } from 'node:util';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, renameSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execSync } from 'node:child_process';
 import os from 'node:os';
-import cliProgress from 'cli-progress';
 import * as nc from 'neuralcpm';
+import { bar, gitDescribe, writeJson } from './common.js';
 
 /** @typedef {{ lattice: 'paper' | 'appendix', iterations: number, lr: number, lrSchedule: 'constant' | 'cosine', lrFinal: number, mcs: number, proposals: number, batch: number, checkpointEvery: number, baselineIterations: number, gwgSteps: number, gibbsMcs: number }} Preset */
 
@@ -131,31 +130,6 @@ if (args.resume) {
   }
 }
 const workers = intArg(args.workers, 'workers') ?? os.cpus().length;
-
-/** @param {string} path @param {unknown} value */
-function writeJson(path, value) {
-  writeFileSync(`${path}.tmp`, JSON.stringify(value, null, 2) + '\n');
-  renameSync(`${path}.tmp`, path);
-}
-
-function gitDescribe() {
-  try { return execSync('git describe --always --dirty', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return 'unknown'; }
-}
-
-/** @param {string} label @param {number} total */
-function bar(label, total) {
-  const b = new cliProgress.SingleBar({
-    format: `${label.padEnd(18)} [{bar}] {percentage}% | {value}/{total} | {rate}/s | ETA {eta_formatted} {info}`,
-    hideCursor: true, etaBuffer: 50, noTTYOutput: true, notTTYSchedule: 10000,
-  }, cliProgress.Presets.shades_classic);
-  const t0 = Date.now();
-  b.start(total, 0, { rate: '0.0', info: '' });
-  return {
-    /** @param {number} v @param {string} [info] */
-    update(v, info = '') { b.update(v, { rate: (v / Math.max(1e-3, (Date.now() - t0) / 1000)).toFixed(1), info }); },
-    stop() { b.stop(); },
-  };
-}
 
 console.log(`cellsort: preset ${config.preset}, scenarios ${config.scenarios.map((/** @type {any} */ s) => s.name).join(', ')}, samplers ${config.samplers.join(', ')}, ${config.iterations} iterations, seed ${config.seed}, ${workers} worker threads, device cpu (${os.cpus()[0]?.model})`);
 
