@@ -40,6 +40,33 @@ if (!gpu) {
       }
     }
   });
+
+  test('a training iteration on WebGPU matches the CPU; its checkpoint resumes on either device', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const sc = { ...nc.cellsortScenario('a', 'appendix'), name: 'tiny-gpu', height: 16, width: 16, cells: 4, radius: 4, mcs: 10, samples: 4, volume: { lambda: 0.5, target: 12 } };
+    const d = await nc.generateDataset(sc, { seed: 2, workers: 1 });
+    const sizes = { types: 3, ids: 5, embed: 2, nhWidths: [3], nhPooling: [2], readout: 4, target: 12, height: 16, width: 16 };
+    const cfg = { iterations: 2, batch: 2, mcs: 0.05, proposals: 6, pReset: 0, permuteTypes: true, lambdaReg: 5e-4, lr: 1e-3, emaDecay: 0.9, temperature: 1, seed: 1, checkpointEvery: 1, evalBatch: 7 };
+    const onCpu = new nc.EnergyTrainer(nc.buildModel('nh-closure', sizes), cfg, d);
+    const onGpu = new nc.EnergyTrainer(nc.buildModel('nh-closure', sizes), cfg, d, gpu);
+    const a = await onCpu.step(), b = await onGpu.step();
+    assert.ok(Math.abs(a.loss - b.loss) <= 1e-3 * Math.max(1, Math.abs(a.loss)), `loss cpu ${a.loss} vs webgpu ${b.loss}`);
+    const dir = mkdtempSync(join(tmpdir(), 'ncpm-gpu-'));
+    await onGpu.saveCheckpoint(dir);
+    const back = new nc.EnergyTrainer(nc.buildModel('nh-closure', sizes), cfg, d);
+    await back.loadCheckpoint(join(dir, 'checkpoint.safetensors'));
+    for (const k of Object.keys(onCpu.params)) {
+      const x = back.params[k].dataSync(), y = onCpu.params[k].dataSync();
+      for (let i = 0; i < x.length; i++) assert.ok(Math.abs(x[i] - y[i]) <= 1e-4, `${k}[${i}] after one step: webgpu ${x[i]} vs cpu ${y[i]}`);
+    }
+    const again = new nc.EnergyTrainer(nc.buildModel('nh-closure', sizes), cfg, d, gpu);
+    await again.loadCheckpoint(join(dir, 'checkpoint.safetensors'));
+    assert.is(again.params['w_nn'].backend, gpu);
+    const c = await again.step();
+    assert.ok(Number.isFinite(c.loss));
+  });
 }
 
 test.run();
