@@ -330,8 +330,22 @@ export class WebGpuBackend implements Backend {
     return out;
   }
   conv2dWeightGrad(x: Tensor, dy: Tensor, g: ConvGeometry): Tensor {
+    const total = g.cout * g.cin * g.kh * g.kw;
+    const rowsAll = g.n * g.outH;
+    if (g.kh * g.kw <= 25 && rowsAll >= 8) {
+      // split over output rows into partial gradients, then one sum over the parts
+      const groups = Math.min(rowsAll, 96);
+      const rows = Math.ceil(rowsAll / groups);
+      const used = Math.ceil(rowsAll / rows);
+      const part = this.newTensor([used, total], 'float32');
+      const gx = Math.min(used, 65535), gy = Math.ceil(used / gx);
+      // kernel size and stride as constants: the tap loops unroll and the accumulators stay in registers
+      const code = source('conv2d_weight_grad_split').replace('let kh = prm[7]; let kw = prm[8]; let stride = i32(prm[9]);', `let kh = ${g.kh}u; let kw = ${g.kw}u; let stride = ${g.stride};`);
+      this.dispatch(this.pipeline(`conv2d_weight_grad_split:${g.kh}:${g.kw}:${g.stride}`, code), [0, total, ...this.convMeta(g), rows, used],
+        [this.buf(x), this.buf(dy), this.buf(part)], [gx, gy, 1]);
+      return this.reduce('sum', part, 1, used, total, [g.cout, g.cin, g.kh, g.kw]);
+    }
     const out = this.newTensor([g.cout, g.cin, g.kh, g.kw], 'float32');
-    const total = out.size;
     const gx = Math.min(total, 65535), gy = Math.ceil(total / gx);
     this.dispatch(this.pipeline('conv2d_weight_grad', source('conv2d_weight_grad')), [0, total, ...this.convMeta(g)],
       [this.buf(x), this.buf(dy), this.buf(out)], [gx, gy, 1]);
