@@ -86,6 +86,11 @@ if (!gpu) {
     { x: [3, 4, 7, 7], w: [2, 4, 1, 1], opts: {} },
     { x: [2, 3, 10, 9], w: [4, 3, 3, 3], opts: { stride: 2, padding: 1 } },
     { x: [1, 1, 12, 12], w: [2, 1, 3, 3], opts: { stride: 3, padding: 'valid' } },
+    // weight gradient paths: fewer than 8 output rows, and a kernel larger than 5x5 (per-weight kernel)
+    { x: [1, 2, 6, 7], w: [3, 2, 3, 3], opts: { stride: 2, padding: 'same' } },
+    { x: [2, 2, 9, 9], w: [2, 2, 6, 6], opts: { padding: 'valid' } },
+    // many (co, ci) pairs per invocation (> 64) and more rows than workgroups
+    { x: [3, 12, 40, 6], w: [9, 12, 3, 3], opts: { padding: 'same' } },
   ];
   test('conv2d forward, input gradient and weight gradient', async () => {
     for (const c of convCases) {
