@@ -167,14 +167,22 @@ export class NhLayer {
     const f = ops.silu(conv(p, 'phi1', ops.silu(conv(p, 'phi0', z, true)), true));
     return ops.sum(ops.reshape(f, [B, n, this.edge, hh, ww]), 1);
   }
-  /** The layer's output before pooling, from the inputs and the message sum. */
+  /**
+   * The layer's output before pooling, from the inputs and the message sum. ψ's first
+   * convolution of [h_c ; A] is split by input channels: the h_c part per cell, the A part
+   * (the same for every cell) once per state and broadcast over the cells.
+   */
   update(p: Params, x: Tensor, S: Tensor, B: number): Tensor {
     const [, , hh, ww] = x.shape;
-    const n = x.shape[0] / B, E = this.edge;
+    const n = x.shape[0] / B, E = this.edge, co = this.cout, ci = this.cin;
     const A = conv(p, 'agg', S, false);
-    const Ab = ops.reshape(ops.broadcastTo(ops.reshape(A, [B, 1, E, hh, ww]), [B, n, E, hh, ww]), [B * n, E, hh, ww]);
-    let o = conv(p, 'psi1', ops.silu(conv(p, 'psi0', ops.concat([x, Ab], 1), true)), true);
-    o = ops.add(o, this.cin === this.cout ? x : conv(p, 'res', x, false));
+    const w0 = p['psi0.weight'];
+    if (!w0) throw new Error("neural Hamiltonian: missing parameter 'psi0.weight'");
+    const perCell = ops.conv2d(x, ops.slice(w0, [0, 0, 0, 0], [co, ci, 3, 3]), null, { padding: 'same' });
+    const shared = ops.conv2d(A, ops.slice(w0, [0, ci, 0, 0], [co, ci + E, 3, 3]), p['psi0.bias'] ?? null, { padding: 'same' });
+    const pre = ops.reshape(ops.add(ops.reshape(perCell, [B, n, co, hh, ww]), ops.reshape(shared, [B, 1, co, hh, ww])), [B * n, co, hh, ww]);
+    let o = conv(p, 'psi1', ops.silu(pre), true);
+    o = ops.add(o, ci === co ? x : conv(p, 'res', x, false));
     return o;
   }
   apply(p: Params, x: Tensor, B: number): Tensor {
