@@ -166,4 +166,4 @@ lines.push('', 'The paper\'s numbers come from its full setting (100x100, 50 cel
 for (const r of results) lines.push(`## ${r.label}`, '', `![final states](${r.model}/final-states.png) ![trajectory](${r.model}/trajectory.gif)`, '');
 writeText(join(outDir, 'report.md'), lines.join('\n') + '\n');
 writeJson(join(outDir, 'results.json'), { config, classifier: clfInfo, results });
-console.log(`\n${lines.slice(0, 7 + results.length).join('\n')}\n\nwrote ${join(outDir, 'report.md')}`);
+console.log(`\n${lines.slice(0, 8 + results.length).join('\n')}\n\nwrote ${join(outDir, 'report.md')}`);
