@@ -42,4 +42,4 @@ export { EnergyPool } from './cpm/energy-pool.js';
 export { NeuralGwgSampler, energyAndOneHotGradient, type NeuralGwgStep } from './cpm/samplers/gwg-neural.js';
 export { NhFastDeltas, NH_LAYER_RADIUS } from './cpm/nh-fast.js';
 export { BIPOLAR_BAND_RULES, bipolarScenario, rotateConfiguration, randomRotation, axialVariances, meanAxialVariances, axialRmse, bipolarFraction, type AxialVariances } from './cpm/bipolar.js';
-export { compileExpression, expressionDirection, expressionField, EXPRESSION_VARIABLES, type DirectionExpressions } from './cpm/expressions.js';
+export { compileExpression, numericEvaluator, expressionDirection, expressionField, EXPRESSION_VARIABLES, type DirectionExpressions } from './cpm/expressions.js';

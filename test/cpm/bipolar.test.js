@@ -48,6 +48,21 @@ test('band rules as mathjs expressions give the published directions', () => {
   assert.equal(Array.from(f), [0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23]);
 });
 
+test('expressions translated to JavaScript agree with mathjs; untranslatable ones keep mathjs', () => {
+  const exprs = [nc.BIPOLAR_BAND_RULES.dx, 'sign(cx - S / 2) * (type == 2)', 'mod(cx, 7) - 2 ^ 3 + max(cy, 3) / height', 'not (cx > 3) or type != 1', '-abs(cy - 10.5) + pi', 'mean([cx, cy])'];
+  const rng = new nc.RandomStream(nc.makeKey(9));
+  for (const e of exprs) {
+    const f = nc.compileExpression(e, 'test');
+    const fast = nc.numericEvaluator(e, f, 'test');
+    for (let i = 0; i < 200; i++) {
+      const S = 20 + rng.int(150);
+      const scope = { cx: rng.uniform() * S, cy: rng.uniform() * S, type: rng.int(3), width: S, height: S, S, x: 0, y: 0 };
+      const want = Number(f.evaluate({ ...scope }));
+      near(fast(scope), want, 1e-9 * Math.max(1, Math.abs(want)), `${e} at ${JSON.stringify(scope)}`);
+    }
+  }
+});
+
 test('scenario files take motion expressions; bad ones are named', () => {
   const s = nc.bipolarScenario('small');
   const back = nc.validateScenario(JSON.parse(JSON.stringify(s)), 'bipolar.json');
