@@ -11,6 +11,7 @@ import { cpu } from '../engine/cpu/backend.js';
 import { makeKey, permutation, split, type Key } from '../engine/random.js';
 import type { Tensor } from '../engine/tensor.js';
 import { componentCount, volumesOf } from './analysis.js';
+import { typeMaps } from './models.js';
 import type { Configuration } from './state.js';
 
 /** The allowed volume range: [min − m, max + m] over all cells of all training states, m = 10% of V*. */
@@ -82,15 +83,6 @@ export function classifierScore(probs: readonly ArrayLike<number>[]): number {
   return Math.exp(kl);
 }
 
-/** Type one-hot maps [B, T, H, W]. */
-function typeInput(configs: readonly Configuration[], types: number, backend: Backend): Tensor {
-  const { height: H, width: W } = configs[0];
-  const hw = H * W;
-  const x = new Float32Array(configs.length * types * hw);
-  configs.forEach((c, b) => { for (let i = 0; i < hw; i++) x[(b * types + c.types[c.ids[i]]) * hw + i] = 1; });
-  return ops.tensor(x, [configs.length, types, H, W], 'float32', backend);
-}
-
 /**
  * The digit classifier of the Classifier Score: one-hot type map → [Conv3×3 → SiLU →
  * MaxPool2] × 3 → Conv3×3 → SiLU → global mean pool → Linear → SiLU → Linear(10).
@@ -124,7 +116,7 @@ export class DigitClassifier {
     const backend = Object.values(p)[0].backend;
     for (let s = 0; s < configs.length; s += batch) {
       const chunk = configs.slice(s, s + batch);
-      const lp = noGrad(() => ops.logSoftmax(this.logits(p, typeInput(chunk, this.types, backend)), 1)).dataSync();
+      const lp = noGrad(() => ops.logSoftmax(this.logits(p, typeMaps(chunk, this.types, backend)), 1)).dataSync();
       for (let i = 0; i < chunk.length; i++) out.push(Float64Array.from(lp.subarray(i * this.classes, (i + 1) * this.classes), Math.exp));
     }
     return out;
@@ -164,7 +156,7 @@ export async function trainDigitClassifier(clf: DigitClassifier, train: readonly
     let total = 0, steps = 0;
     for (let s = 0; s < train.length; s += bs) {
       const idx = Array.from(order.subarray(s, Math.min(train.length, s + bs)));
-      const x = typeInput(idx.map((i) => train[i]), clf.types, cpu);
+      const x = typeMaps(idx.map((i) => train[i]), clf.types, cpu);
       const y = ops.oneHot(ops.tensor(Int32Array.from(idx, (i) => trainLabels[i]), [idx.length], 'int32'), clf.classes);
       const { value, grads } = valueAndGrad((p: Params) => ops.neg(ops.mean(ops.sum(ops.mul(ops.logSoftmax(clf.logits(p, x), 1), y), 1))))(params);
       const r = await opt.step(params, grads, state);

@@ -39,7 +39,7 @@ function backendOf(p: Params): Backend {
 }
 
 /** Type one-hot maps [B, T, H, W] of states (float32). */
-function typeMaps(configs: readonly Configuration[], T: number, backend: Backend): Tensor {
+export function typeMaps(configs: readonly Configuration[], T: number, backend: Backend): Tensor {
   const { height: H, width: W } = configs[0];
   const hw = H * W;
   const out = new Float32Array(configs.length * T * hw);

@@ -106,13 +106,8 @@ for (const kind of config.models) {
   const trained = await trainModel({ kind, sizes, tc, trainSet: dataset, device, workers, runDir, evalWeights: config.evalWeights, augment: nc.randomRotation });
   if (!trained) continue;
   const { model, pool, weights, trainSeconds } = trained;
-  const ek = nc.foldIn(nc.makeKey(config.seed), 0xb1b0);
-  const rng = new nc.RandomStream(ek);
-  const starts = Array.from({ length: P.eval.trajectories }, (_, i) => nc.permuteCellTypes(all[rng.int(all.length)], nc.foldIn(ek, i + 1)));
-  const { trajectories, seconds: evalSeconds } = await evaluateTrajectories({ kind, model, weights, starts, ...P.eval, temperature: S.temperature, key: nc.foldIn(ek, 0xffff), evalBatch: P.evalBatch, pool });
-  await pool?.close();
+  const { trajectories, finals, seconds: evalSeconds } = await evaluateTrajectories({ kind, model, weights, from: all, seed: config.seed, salt: 0xb1b0, eval: P.eval, temperature: S.temperature, evalBatch: P.evalBatch, pool });
   const shape = nc.shapeMetrics(trajectories, bounds);
-  const finals = trajectories.map((t) => t[t.length - 1]);
   /** @param {nc.Configuration} c */
   const safeFraction = (c) => { try { return nc.bipolarFraction(c); } catch { return [NaN, NaN]; } };
   const usable = finals.filter((c) => Number.isFinite(safeFraction(c)[0]));

@@ -118,19 +118,25 @@ export async function trainModel(o) {
 }
 
 /**
- * Evaluation trajectories with a progress bar (SPEC 7): starts advance together.
- * @param {{ kind: string, model: nc.EnergyModel, weights: nc.Params, starts: nc.Configuration[], frames: number, itersPerFrame: number,
- *   proposals: number, temperature: number, key: nc.Key, evalBatch: number, pool: nc.EnergyPool | null }} o
+ * Evaluation trajectories with a progress bar (SPEC 7): from `count` states drawn from `from`
+ * with their cell types permuted (key from seed and salt), all advancing together.
+ * @param {{ kind: string, model: nc.EnergyModel, weights: nc.Params, from: nc.Configuration[], seed: number, salt: number,
+ *   eval: { trajectories: number, frames: number, itersPerFrame: number, proposals: number },
+ *   temperature: number, evalBatch: number, pool: nc.EnergyPool | null }} o
  */
 export async function evaluateTrajectories(o) {
+  const ek = nc.foldIn(nc.makeKey(o.seed), o.salt);
+  const rng = new nc.RandomStream(ek);
+  const starts = Array.from({ length: o.eval.trajectories }, (_, i) => nc.permuteCellTypes(o.from[rng.int(o.from.length)], nc.foldIn(ek, i + 1)));
   const t1 = Date.now();
-  const eb = bar(`evaluate ${o.kind}`, o.frames);
-  const trajectories = await nc.sampleTrajectories(o.model, o.weights, o.starts, {
-    frames: o.frames, itersPerFrame: o.itersPerFrame, proposals: o.proposals, temperature: o.temperature,
-    key: o.key, evalBatch: o.evalBatch, pool: o.pool, onFrame: (d) => eb.update(d),
+  const eb = bar(`evaluate ${o.kind}`, o.eval.frames);
+  const trajectories = await nc.sampleTrajectories(o.model, o.weights, starts, {
+    frames: o.eval.frames, itersPerFrame: o.eval.itersPerFrame, proposals: o.eval.proposals, temperature: o.temperature,
+    key: nc.foldIn(ek, 0xffff), evalBatch: o.evalBatch, pool: o.pool, onFrame: (d) => eb.update(d),
   });
   eb.stop();
-  return { trajectories, seconds: (Date.now() - t1) / 1000 };
+  await o.pool?.close();
+  return { trajectories, finals: trajectories.map((t) => t[t.length - 1]), seconds: (Date.now() - t1) / 1000 };
 }
 
 /**

@@ -125,14 +125,8 @@ for (const kind of config.models) {
   const trained = await trainModel({ kind, sizes, tc, trainSet, device, workers, runDir, evalWeights: config.evalWeights });
   if (!trained) continue;
   const { model, trainer, pool, weights, trainSeconds } = trained;
-  // evaluation trajectories from training states with permuted types
-  const ek = nc.foldIn(nc.makeKey(config.seed), 0x5eed);
-  const rng = new nc.RandomStream(ek);
-  const starts = Array.from({ length: P.eval.trajectories }, (_, i) => nc.permuteCellTypes(train[rng.int(train.length)], nc.foldIn(ek, i + 1)));
-  const { trajectories, seconds: evalSeconds } = await evaluateTrajectories({ kind, model, weights, starts, ...P.eval, temperature: S.temperature, key: nc.foldIn(ek, 0xffff), evalBatch: P.evalBatch, pool });
-  await pool?.close();
+  const { trajectories, finals, seconds: evalSeconds } = await evaluateTrajectories({ kind, model, weights, from: train, seed: config.seed, salt: 0x5eed, eval: P.eval, temperature: S.temperature, evalBatch: P.evalBatch, pool });
   const shape = nc.shapeMetrics(trajectories, bounds);
-  const finals = trajectories.map((t) => t[t.length - 1]);
   const cs = nc.classifierScore(clf.predict(clfParams, finals));
   const scale = S.height > 60 ? 2 : 4;
   await nc.savePngGrid(join(runDir, 'final-states.png'), finals, Math.min(8, finals.length), { scale });
