@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import * as nc from 'neuralcpm';
-import { MODEL_OPTIONS, bar, evaluateTrajectories, finishedResult, gitDescribe, openModelRun, parseCli, pickDevice, trainConfigFor, trainModel, writeJson, writeText } from './common.js';
+import { MODEL_OPTIONS, bar, evaluateTrajectories, evaluationStarts, finishedResult, gitDescribe, openModelRun, parseCli, pickDevice, trainConfigFor, trainModel, writeJson, writeText } from './common.js';
 
 /**
  * @typedef {{ scenario: 'paper' | 'small', lattice?: { height: number, width: number, cells: number, target: number, samples: number, mcs: number },
@@ -145,7 +145,7 @@ for (const [k, type] of [[0, 1], [1, 2]]) {
   const dm = dataFraction.map((f) => f[k]).reduce((a, b) => a + b, 0) / dataFraction.length;
   const last = Math.max(...series.map((s) => s.x[s.x.length - 1] ?? 0), 1);
   series.push({ name: 'data (mean)', x: [0, last], y: [dm, dm], color: '#000000', dashed: true });
-  await nc.saveChart(join(outDir, `bipolar-fraction-type${type}`), series, { title: `Type ${type}: fraction of variance along the polar axis (mean ± std over trajectories)`, xLabel: 'MCS', yLabel: 'fraction' });
+  await nc.saveChart(join(outDir, `bipolar-fraction-type${type}`), series, { title: `Type ${type}: fraction of variance along the polar axis (mean ± std over trajectories)`, xLabel: 'MCS', yLabel: 'fraction', width: 900 });
 }
 
 // ---- report ----
@@ -153,7 +153,7 @@ const f2 = (/** @type {number} */ x) => (Number.isFinite(x) ? x.toFixed(2) : 'n/
 const lines = [`# Bi-polar axial organisation (${config.preset} preset)`, '',
   `Seed ${config.seed}; ${S.height}x${S.width} lattice, ${S.cells} cells, V* = ${S.volume.target}, T = ${S.temperature}, ${S.mcs} MCS per sample, ${dataset.count} samples; device ${device.description}; ${workers} worker threads; commit ${gitDescribe()}.`,
   `Weights evaluated: ${config.evalWeights === 'ema' ? 'exponential moving average (decay 0.99)' : 'raw'}. Training states are rotated by a random angle (nearest neighbour, about the lattice centre). Evaluation: ${P.eval.trajectories} trajectories from data states with permuted cell types, ${P.eval.frames} frames ${((P.eval.itersPerFrame * P.eval.proposals) / (S.height * S.width)).toFixed(2)} MCS apart; p_volume and p_unfragmented over every 5th frame, the initial one included; axial RMSE over the final frames against all data states.`,
-  `Data: mean axial variances (polar₁, orth₁, polar₂, orth₂) = ${dataAxial.map((v) => v.toFixed(1)).join(', ')} px².`,
+  `Data: mean axial variances (polar₁, orth₁, polar₂, orth₂) = ${dataAxial.map((v) => v.toFixed(1)).join(', ')} px². The evaluation's start states (data states with permuted types, before any model moves them) have axial RMSE ${nc.axialRmse(all, evaluationStarts(all, config.seed, 0xb1b0, P.eval.trajectories)).toFixed(2)} px²: a model has organised the cells when it ends below that.`,
   'The paper also compares with Toda et al. (2018)\'s microscopy images; that data is not public, so that comparison is not reproduced.', '',
   '| model | p_volume | p_unfragmented | axial RMSE (px²) | paper (p_vol, p_unfrag, RMSE) | iterations | train | evaluate |',
   '|---|---|---|---|---|---|---|---|'];

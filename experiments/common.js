@@ -118,6 +118,17 @@ export async function trainModel(o) {
 }
 
 /**
+ * The evaluation's start states: `count` states drawn from `from` with their cell types
+ * permuted over ids 1..N, from a key made of seed and salt (the same for every model).
+ * @param {nc.Configuration[]} from @param {number} seed @param {number} salt @param {number} count
+ */
+export function evaluationStarts(from, seed, salt, count) {
+  const ek = nc.foldIn(nc.makeKey(seed), salt);
+  const rng = new nc.RandomStream(ek);
+  return Array.from({ length: count }, (_, i) => nc.permuteCellTypes(from[rng.int(from.length)], nc.foldIn(ek, i + 1)));
+}
+
+/**
  * Evaluation trajectories with a progress bar (SPEC 7): from `count` states drawn from `from`
  * with their cell types permuted (key from seed and salt), all advancing together.
  * @param {{ kind: string, model: nc.EnergyModel, weights: nc.Params, from: nc.Configuration[], seed: number, salt: number,
@@ -126,8 +137,7 @@ export async function trainModel(o) {
  */
 export async function evaluateTrajectories(o) {
   const ek = nc.foldIn(nc.makeKey(o.seed), o.salt);
-  const rng = new nc.RandomStream(ek);
-  const starts = Array.from({ length: o.eval.trajectories }, (_, i) => nc.permuteCellTypes(o.from[rng.int(o.from.length)], nc.foldIn(ek, i + 1)));
+  const starts = evaluationStarts(o.from, o.seed, o.salt, o.eval.trajectories);
   const t1 = Date.now();
   const eb = bar(`evaluate ${o.kind}`, o.eval.frames);
   const trajectories = await nc.sampleTrajectories(o.model, o.weights, starts, {

@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import * as nc from 'neuralcpm';
-import { MODEL_OPTIONS, bar, evaluateTrajectories, finishedResult, gitDescribe, openModelRun, parseCli, pickDevice, trainConfigFor, trainModel, writeJson, writeText } from './common.js';
+import { MODEL_OPTIONS, bar, evaluateTrajectories, evaluationStarts, finishedResult, gitDescribe, openModelRun, parseCli, pickDevice, trainConfigFor, trainModel, writeJson, writeText } from './common.js';
 
 /**
  * @typedef {{ scenario: 'paper' | 'small', networks: Omit<nc.NetworkSizes, 'types' | 'ids' | 'target' | 'height' | 'width'>,
@@ -149,7 +149,7 @@ const f2 = (/** @type {number} */ x) => x.toFixed(2);
 const lines = [`# Cellular MNIST (${config.preset} preset)`, '',
   `Seed ${config.seed}; ${S.height}x${S.width} lattice, ${S.cells} cells, V* = ${S.target}, J12 = ${S.J[1][2]}; device ${device.description}; ${workers} worker threads; commit ${gitDescribe()}.`,
   `Weights evaluated: ${config.evalWeights === 'ema' ? 'exponential moving average (decay 0.99)' : 'raw'}. Evaluation: ${P.eval.trajectories} trajectories from training states with permuted cell types, ${P.eval.frames} frames ${((P.eval.itersPerFrame * P.eval.proposals) / (S.height * S.width)).toFixed(2)} MCS apart (ApproxPCPM, P = ${P.eval.proposals}); p_volume and p_unfragmented over every 5th frame, the initial one included; Classifier Score over the final frames.`,
-  `Digit classifier: test accuracy ${(100 * clfInfo.testAccuracy).toFixed(1)}% on ${clfInfo.test} held-out states (train ${(100 * clfInfo.trainAccuracy).toFixed(1)}%); the held-out data itself scores CS = ${f2(clfInfo.dataClassifierScore)}.`, '',
+  `Digit classifier: test accuracy ${(100 * clfInfo.testAccuracy).toFixed(1)}% on ${clfInfo.test} held-out states (train ${(100 * clfInfo.trainAccuracy).toFixed(1)}%); the held-out data itself scores CS = ${f2(clfInfo.dataClassifierScore)}, and the evaluation's start states (training states with permuted types) score CS = ${f2(nc.classifierScore(clf.predict(clfParams, evaluationStarts(train, config.seed, 0x5eed, P.eval.trajectories))))}.`, '',
   '| model | p_volume | p_unfragmented | Classifier Score | paper (p_vol, p_unfrag, CS) | iterations | train | evaluate |',
   '|---|---|---|---|---|---|---|---|'];
 for (const r of results) {
