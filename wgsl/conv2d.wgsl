@@ -1,8 +1,9 @@
 // Direct 2-D convolution (cross-correlation), NCHW input, OIHW weight, optional bias.
 // Each invocation computes a 4 (output channels) × 4 (adjacent output columns) block, so
 // every loaded input feeds 4 multiply-adds and every staged weight 4; the workgroup stages
-// its 4 channels' weights in workgroup memory. Grid: x = blocks of 64 column quads over the
-// whole output plane (so narrow images waste little), z = image × channel block.
+// its 4 channels' weights in workgroup memory. Grid: x = blocks of 64 (image, column quad)
+// items over every output plane of the batch (so small images fill the workgroup too),
+// z = channel block. The backend compiles kh, kw and stride in as constants.
 // prm: [n, cin, h, w, cout, kh, kw, stride, padTop, padLeft, outH, outW, hasBias, coutBlocks]
 @group(0) @binding(0) var<storage, read> prm: array<u32>;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -23,9 +24,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
   let cin = prm[1]; let h = i32(prm[2]); let wd = i32(prm[3]); let cout = prm[4];
   let kh = prm[5]; let kw = prm[6]; let stride = i32(prm[7]);
   let pt = i32(prm[8]); let pl = i32(prm[9]); let oh = prm[10]; let ow = prm[11];
-  let blocks = prm[13];
-  let b = wg.z / blocks;
-  let co0 = (wg.z % blocks) * 4u;
+  let co0 = wg.z * 4u;
   let per = cin * kh * kw;
   for (var q = lid; q < 4u * per; q += 64u) {
     let c = co0 + q / per;
@@ -33,8 +32,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
   }
   workgroupBarrier();
   let quadsPerRow = (ow + 3u) / 4u;
-  let quad = gid.x;
-  if (quad >= quadsPerRow * oh) { return; }
+  let quadsPerPlane = quadsPerRow * oh;
+  if (gid.x >= quadsPerPlane * prm[0]) { return; }
+  let b = gid.x / quadsPerPlane;
+  let quad = gid.x % quadsPerPlane;
   let oy = quad / quadsPerRow;
   let ox0 = (quad % quadsPerRow) * 4u;
   var acc: array<vec4<f32>, 4>; // acc[pixel] = 4 channels

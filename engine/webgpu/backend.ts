@@ -307,9 +307,12 @@ export class WebGpuBackend implements Backend {
     if (4 * g.cin * g.kh * g.kw > 4096) {
       throw new Error(`WebGPU conv2d: ${g.cin} input channels with a ${g.kh}x${g.kw} kernel exceed the kernel's 1024 staged weights per output channel; use the CPU backend for this layer`);
     }
-    if (g.n * blocks > 65535) throw new Error(`WebGPU conv2d: batch ${g.n} × ${blocks} channel blocks exceeds 65535 workgroups; split the batch`);
-    this.dispatch(this.pipeline('conv2d', source('conv2d')), [...this.convMeta(g), bias ? 1 : 0, blocks],
-      [this.buf(x), this.buf(w), this.buf(b), this.buf(out)], [Math.ceil((Math.ceil(g.outW / 4) * g.outH) / 64), 1, g.n * blocks]);
+    const groups = Math.ceil((g.n * Math.ceil(g.outW / 4) * g.outH) / 64);
+    if (groups > 65535 || blocks > 65535) throw new Error(`WebGPU conv2d: batch ${g.n} of ${g.outH}x${g.outW} outputs needs ${groups} workgroups (limit 65535); split the batch`);
+    // kernel size and stride as constants: the tap loops unroll
+    const code = source('conv2d').replace('let kh = prm[5]; let kw = prm[6]; let stride = i32(prm[7]);', `let kh = ${g.kh}u; let kw = ${g.kw}u; let stride = ${g.stride};`);
+    this.dispatch(this.pipeline(`conv2d:${g.kh}:${g.kw}:${g.stride}`, code), [...this.convMeta(g), bias ? 1 : 0, blocks],
+      [this.buf(x), this.buf(w), this.buf(b), this.buf(out)], [groups, 1, blocks]);
     return out;
   }
   conv2dInputGrad(dy: Tensor, w: Tensor, g: ConvGeometry): Tensor {
