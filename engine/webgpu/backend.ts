@@ -335,6 +335,22 @@ export class WebGpuBackend implements Backend {
   conv2dWeightGrad(x: Tensor, dy: Tensor, g: ConvGeometry): Tensor {
     const total = g.cout * g.cin * g.kh * g.kw;
     const rowsAll = g.n * g.outH;
+    if (g.kh * g.kw <= 9 && rowsAll >= 8) {
+      // items = (4 output channels, 1 input channel, a chunk of rows), about 1024 of them
+      const coBlocks = Math.ceil(g.cout / 4);
+      const pairs = coBlocks * g.cin;
+      const want = Math.max(1, Math.min(rowsAll, Math.ceil(1024 / pairs)));
+      const rows = Math.ceil(rowsAll / want);
+      const chunks = Math.ceil(rowsAll / rows);
+      const part = this.newTensor([chunks, total], 'float32');
+      const items = chunks * pairs;
+      const wgs = Math.ceil(items / 64);
+      const gx = Math.min(wgs, 65535), gy = Math.ceil(wgs / gx);
+      const code = source('conv2d_weight_grad_block').replace('let kh = prm[7]; let kw = prm[8]; let stride = i32(prm[9]);', `let kh = ${g.kh}u; let kw = ${g.kw}u; let stride = ${g.stride};`);
+      this.dispatch(this.pipeline(`conv2d_weight_grad_block:${g.kh}:${g.kw}:${g.stride}`, code), [gx * 64, total, ...this.convMeta(g), rows, chunks, coBlocks],
+        [this.buf(x), this.buf(dy), this.buf(part)], [gx, gy, 1]);
+      return this.reduce('sum', part, 1, chunks, total, [g.cout, g.cin, g.kh, g.kw]);
+    }
     if (g.kh * g.kw <= 25 && rowsAll >= 8) {
       // split over output rows into partial gradients, then one sum over the parts
       const groups = Math.min(rowsAll, 96);
