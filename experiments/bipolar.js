@@ -163,6 +163,17 @@ for (const r of results) {
 }
 lines.push('', 'The paper\'s numbers come from its full setting (149x149, 40 cells, 10 000 iterations, 50 trajectories of 67 MCS); a reduced preset is not comparable to them number for number.', '',
   '![type 1](bipolar-fraction-type1.png) ![type 2](bipolar-fraction-type2.png)', '');
+// the fraction at the end of the trajectories (the models' equilibrium estimate) beside the data's
+/** @param {number[]} v */
+const meanStd = (v) => { const m = v.reduce((a, x) => a + x, 0) / v.length; return `${m.toFixed(3)} ± ${Math.sqrt(v.reduce((a, x) => a + (x - m) ** 2, 0) / v.length).toFixed(3)}`; };
+lines.push('Fraction of variance along the polar axis at the end of the evaluation (mean ± std over trajectories):', '',
+  '| | type 1 | type 2 |', '|---|---|---|',
+  `| data (all states) | ${meanStd(dataFraction.map((f) => f[0]))} | ${meanStd(dataFraction.map((f) => f[1]))} |`);
+for (const r of results) {
+  const last = r.bipolar_fraction_over_time.map((/** @type {any[]} */ o) => o[o.length - 1]);
+  lines.push(`| ${r.label} | ${last[0].mean.toFixed(3)} ± ${last[0].std.toFixed(3)} | ${last[1].mean.toFixed(3)} ± ${last[1].std.toFixed(3)} |`);
+}
+lines.push('');
 for (const r of results) lines.push(`## ${r.label}`, '', `![final states](${r.model}/final-states.png) ![trajectory](${r.model}/trajectory.gif)`, '');
 writeText(join(outDir, 'report.md'), lines.join('\n') + '\n');
 writeJson(join(outDir, 'results.json'), { config, data_axial_variances: dataAxial, results });
