@@ -310,8 +310,12 @@ export class WebGpuBackend implements Backend {
     const groups = Math.ceil((g.n * Math.ceil(g.outW / 4) * g.outH) / 64);
     if (groups > 65535 || blocks > 65535) throw new Error(`WebGPU conv2d: batch ${g.n} of ${g.outH}x${g.outW} outputs needs ${groups} workgroups (limit 65535); split the batch`);
     // kernel size and stride as constants: the tap loops unroll
-    const code = source('conv2d').replace('let kh = prm[5]; let kw = prm[6]; let stride = i32(prm[7]);', `let kh = ${g.kh}u; let kw = ${g.kw}u; let stride = ${g.stride};`);
-    this.dispatch(this.pipeline(`conv2d:${g.kh}:${g.kw}:${g.stride}`, code), [...this.convMeta(g), bias ? 1 : 0, blocks],
+    // stride 1 and kernels up to 5 wide: each input row segment is loaded once per kernel row
+    const name = g.stride === 1 && g.kw <= 5 ? 'conv2d_s1' : 'conv2d';
+    const code = name === 'conv2d_s1'
+      ? source(name).replace('let kh = prm[5]; let kw = prm[6];', `let kh = ${g.kh}u; let kw = ${g.kw}u;`)
+      : source(name).replace('let kh = prm[5]; let kw = prm[6]; let stride = i32(prm[7]);', `let kh = ${g.kh}u; let kw = ${g.kw}u; let stride = ${g.stride};`);
+    this.dispatch(this.pipeline(`${name}:${g.kh}:${g.kw}:${g.stride}`, code), [...this.convMeta(g), bias ? 1 : 0, blocks],
       [this.buf(x), this.buf(w), this.buf(b), this.buf(out)], [groups, 1, blocks]);
     return out;
   }
