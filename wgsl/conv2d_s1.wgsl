@@ -1,6 +1,6 @@
 // Direct 2-D convolution for stride 1 and kernels at most 5 wide: as conv2d.wgsl (4 output
-// channels × 4 adjacent output columns per invocation, the workgroup's weights staged),
-// but each input row segment of 4 + kw − 1 values is loaded once per (input channel,
+// channels × PX adjacent output columns per invocation, PX = 4 or 8 compiled in, the
+// workgroup's weights staged), but each input row segment of PX + kw − 1 values is loaded once per (input channel,
 // kernel row) and reused by every tap of that row. The backend compiles kh and kw in.
 // prm: [n, cin, h, w, cout, kh, kw, stride, padTop, padLeft, outH, outW, hasBias, coutBlocks]
 @group(0) @binding(0) var<storage, read> prm: array<u32>;
@@ -24,18 +24,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
     ws[q] = select(0.0, w[c * per + q % per], c < cout);
   }
   workgroupBarrier();
-  let quadsPerRow = (ow + 3u) / 4u;
+  let quadsPerRow = (ow + PXu - 1u) / PXu;
   let quadsPerPlane = quadsPerRow * oh;
   if (gid.x >= quadsPerPlane * prm[0]) { return; }
   let b = gid.x / quadsPerPlane;
   let quad = gid.x % quadsPerPlane;
   let oy = quad / quadsPerRow;
-  let ox0 = (quad % quadsPerRow) * 4u;
-  var acc0 = vec4<f32>(0.0); var acc1 = vec4<f32>(0.0); var acc2 = vec4<f32>(0.0); var acc3 = vec4<f32>(0.0);
+  let ox0 = (quad % quadsPerRow) * PXu;
+  var acc: array<vec4<f32>, PX>;
+  for (var p = 0u; p < PXu; p++) { acc[p] = vec4<f32>(0.0); }
   let y0 = i32(oy) - pt;
   let x0 = i32(ox0) - pl;
-  let segment = 4u + kw - 1u;
-  var row: array<f32, 8>;
+  let segment = PXu + kw - 1u;
+  var row: array<f32, 12>;
   for (var ci = 0u; ci < cin; ci++) {
     let xBase = i32((b * cin + ci) * u32(h * wd));
     let wBase = ci * kh * kw;
@@ -50,10 +51,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
       for (var kx = 0u; kx < kw; kx++) {
         let k = wBase + ky * kw + kx;
         let wv = vec4<f32>(ws[k], ws[per + k], ws[2u * per + k], ws[3u * per + k]);
-        acc0 += wv * row[kx];
-        acc1 += wv * row[kx + 1u];
-        acc2 += wv * row[kx + 2u];
-        acc3 += wv * row[kx + 3u];
+        for (var p = 0u; p < PXu; p++) { acc[p] += wv * row[kx + p]; }
       }
     }
   }
@@ -64,9 +62,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
     if (co >= cout) { break; }
     let bv = select(0.0, bias[co], hasBias);
     let o = (b * cout + co) * plane + oy * ow;
-    if (ox0 < ow) { out[o + ox0] = acc0[c] + bv; }
-    if (ox0 + 1u < ow) { out[o + ox0 + 1u] = acc1[c] + bv; }
-    if (ox0 + 2u < ow) { out[o + ox0 + 2u] = acc2[c] + bv; }
-    if (ox0 + 3u < ow) { out[o + ox0 + 3u] = acc3[c] + bv; }
+    for (var p = 0u; p < PXu; p++) {
+      if (ox0 + p < ow) { out[o + ox0 + p] = acc[p][c] + bv; }
+    }
   }
 }

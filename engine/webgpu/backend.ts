@@ -312,11 +312,13 @@ export class WebGpuBackend implements Backend {
     // kernel size and stride as constants: the tap loops unroll
     // stride 1 and kernels up to 5 wide: each input row segment is loaded once per kernel row
     const name = g.stride === 1 && g.kw <= 5 ? 'conv2d_s1' : 'conv2d';
+    const px = g.outW >= 16 ? 8 : 4; // 8 columns per invocation where the rows are wide enough not to waste them
     const code = name === 'conv2d_s1'
-      ? source(name).replace('let kh = prm[5]; let kw = prm[6];', `let kh = ${g.kh}u; let kw = ${g.kw}u;`)
+      ? source(name).replace('let kh = prm[5]; let kw = prm[6];', `let kh = ${g.kh}u; let kw = ${g.kw}u;`).replaceAll('PXu', `${px}u`).replaceAll('PX', `${px}`)
       : source(name).replace('let kh = prm[5]; let kw = prm[6]; let stride = i32(prm[7]);', `let kh = ${g.kh}u; let kw = ${g.kw}u; let stride = ${g.stride};`);
-    this.dispatch(this.pipeline(`${name}:${g.kh}:${g.kw}:${g.stride}`, code), [...this.convMeta(g), bias ? 1 : 0, blocks],
-      [this.buf(x), this.buf(w), this.buf(b), this.buf(out)], [groups, 1, blocks]);
+    const items = name === 'conv2d_s1' ? Math.ceil((g.n * Math.ceil(g.outW / px) * g.outH) / 64) : groups;
+    this.dispatch(this.pipeline(`${name}:${g.kh}:${g.kw}:${g.stride}:${px}`, code), [...this.convMeta(g), bias ? 1 : 0, blocks],
+      [this.buf(x), this.buf(w), this.buf(b), this.buf(out)], [items, 1, blocks]);
     return out;
   }
   conv2dInputGrad(dy: Tensor, w: Tensor, g: ConvGeometry): Tensor {

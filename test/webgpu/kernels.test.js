@@ -89,6 +89,9 @@ if (!gpu) {
     // weight gradient paths: fewer than 8 output rows, and a kernel larger than 5x5 (per-weight kernel)
     { x: [1, 2, 6, 7], w: [3, 2, 3, 3], opts: { stride: 2, padding: 'same' } },
     { x: [2, 2, 9, 9], w: [2, 2, 6, 6], opts: { padding: 'valid' } },
+    // stride 1 with rows of 16+ columns (8 columns per invocation), a 3x5 kernel, a partial last block
+    { x: [2, 3, 7, 19], w: [6, 3, 3, 3], opts: { padding: 'same' } },
+    { x: [1, 2, 6, 21], w: [5, 2, 3, 5], opts: { padding: 'same' } },
     // many (co, ci) pairs per invocation (> 64) and more rows than workgroups
     { x: [3, 12, 40, 6], w: [9, 12, 3, 3], opts: { padding: 'same' } },
   ];
