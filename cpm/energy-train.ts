@@ -19,48 +19,9 @@ import type { EnergyModel } from './models.js';
 import type { EnergyPool } from './energy-pool.js';
 import { NeuralHamiltonian } from './neural.js';
 import { NhFastDeltas } from './nh-fast.js';
-import { ApproxPCPM, type DeltaEvaluator } from './samplers/approx-parallel.js';
+import { ApproxPCPM, EnergyDeltas, type MultiDeltas } from './samplers/approx-parallel.js';
 import { CpmState, type Configuration } from './state.js';
 import { encodeCheckpoint, readCheckpoint, restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
-
-/**
- * ΔH of many chains' proposals from full energies: for each chain its current state and
- * every proposal's state (one site changed) are evaluated in batches of `batch` states,
- * ΔH_i = H(x_i) − H(x). Exact for any model; the cost is one forward pass per proposal.
- */
-export class BatchedEnergyDeltas implements DeltaEvaluator {
-  /** Forward passes (states evaluated) so far. */
-  states = 0;
-  constructor(readonly energy: (configs: readonly Configuration[]) => Promise<Float32Array> | Float32Array, readonly batch = 16) {
-    if (!Number.isInteger(batch) || batch < 1) throw new Error(`BatchedEnergyDeltas: batch must be a positive integer, got ${batch}`);
-  }
-  deltas(): void {
-    throw new Error('BatchedEnergyDeltas evaluates many chains at once: use runChains(...) or deltasMany(...)');
-  }
-  /** Fills every sampler's dH for its first counts[k] proposals. */
-  async deltasMany(samplers: readonly ApproxPCPM[], counts: readonly number[]): Promise<void> {
-    const queue: { k: number; j: number; config: Configuration }[] = [];
-    samplers.forEach((s, k) => {
-      const base = s.state.configuration();
-      queue.push({ k, j: -1, config: base });
-      for (let j = 0; j < counts[k]; j++) {
-        const ids = Int32Array.from(base.ids);
-        ids[s.targets[j]] = s.newIds[j];
-        queue.push({ k, j, config: { ...base, ids } });
-      }
-    });
-    const e = new Float64Array(queue.length);
-    for (let start = 0; start < queue.length; start += this.batch) {
-      const chunk = queue.slice(start, start + this.batch);
-      const out = await this.energy(chunk.map((q) => q.config));
-      for (let i = 0; i < chunk.length; i++) e[start + i] = out[i];
-      this.states += chunk.length;
-    }
-    const base = new Float64Array(samplers.length);
-    queue.forEach((q, i) => { if (q.j < 0) base[q.k] = e[i]; });
-    queue.forEach((q, i) => { if (q.j >= 0) samplers[q.k].dH[q.j] = e[i] - base[q.k]; });
-  }
-}
 
 /** The energy function of a model with fixed parameters, without gradients, read back as numbers. */
 export function energyFn(model: EnergyModel, params: Params): (configs: readonly Configuration[]) => Promise<Float32Array> {
@@ -70,18 +31,15 @@ export function energyFn(model: EnergyModel, params: Params): (configs: readonly
   };
 }
 
-/** Runs `iterations` ApproxPCPM iterations on every sampler, evaluating all proposals of an iteration together. */
-/** Anything that fills the ΔH of many samplers' proposals at once. */
-export interface MultiDeltas { deltasMany(samplers: readonly ApproxPCPM[], counts: readonly number[]): Promise<void> }
-
 /** The proposal evaluator for a model: the first-layer-reuse path for a Neural Hamiltonian on the CPU in this thread, else batched full energies. */
-export function proposalEvaluator(model: EnergyModel, params: Params, opts: { pool?: EnergyPool | null; batch: number; fast?: boolean }): MultiDeltas & { states?: number } {
+export function proposalEvaluator(model: EnergyModel, params: Params, opts: { pool?: EnergyPool | null; batch: number; fast?: boolean }): MultiDeltas {
   const net = (model as { net?: unknown }).net;
   if (opts.fast !== false && !opts.pool && model.kind === 'nh' && net instanceof NeuralHamiltonian && params['embed.weight']?.backend.name === 'cpu') return new NhFastDeltas(net, params, opts.batch);
   const pool = opts.pool;
-  return new BatchedEnergyDeltas(pool ? (c) => pool.energies(params, c) : energyFn(model, params), opts.batch);
+  return new EnergyDeltas(pool ? (c) => pool.energies(params, c) : energyFn(model, params), opts.batch);
 }
 
+/** Runs `iterations` ApproxPCPM iterations on every sampler, evaluating all proposals of an iteration together. */
 export async function runChains(samplers: readonly ApproxPCPM[], evaluator: MultiDeltas, iterations: number): Promise<void> {
   for (let it = 0; it < iterations; it++) {
     const counts = samplers.map((s) => s.propose());
@@ -158,7 +116,7 @@ export class EnergyTrainer {
   readonly backend: Backend;
   private readonly emaRule: WeightEMA;
   private readonly key: Key;
-  /** Forward passes spent on proposals so far. */
+  /** States evaluated for proposals so far (old states included; the reuse path counts each proposal as one). */
   proposalStates = 0;
   /** Worker threads for the proposals' forward passes (CPU backend; null: this thread). */
   pool: EnergyPool | null = null;
@@ -205,7 +163,7 @@ export class EnergyTrainer {
     });
     const evaluator = proposalEvaluator(this.model, this.params, { pool: this.pool, batch: cfg.evalBatch });
     await runChains(samplers, evaluator, samplers[0].iterationsFor(cfg.mcs));
-    this.proposalStates += evaluator instanceof BatchedEnergyDeltas ? evaluator.states : (evaluator as NhFastDeltas).proposals;
+    this.proposalStates += evaluator.states;
     this.chains = samplers.map((s) => s.state.configuration());
     const acceptance = samplers.reduce((a, s) => a + s.accepted / Math.max(1, s.proposed), 0) / samplers.length;
     const t1 = performance.now();

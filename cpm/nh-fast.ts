@@ -17,24 +17,31 @@ import { subParams } from '../autodiff/nn.js';
 import { stridesOf } from '../engine/shape.js';
 import type { Tensor } from '../engine/tensor.js';
 import { batchInfo, type NeuralHamiltonian } from './neural.js';
-import type { ApproxPCPM } from './samplers/approx-parallel.js';
+import type { MultiDeltas, ProposalSet } from './samplers/approx-parallel.js';
 
 /** Radius (in embedding pixels) of the first NH layer's receptive field. */
 export const NH_LAYER_RADIUS = 4;
 
 interface Base { emb: Tensor; pre: Tensor; energy: number }
 
-export class NhFastDeltas {
+export class NhFastDeltas implements MultiDeltas {
   /** Proposals evaluated, proposals skipped (no effect on the network), base states computed. */
   proposals = 0;
   skipped = 0;
   bases = 0;
-  private wt: Float32Array | null = null;
+  /** The embedding weights as numbers (CPU parameters). */
+  private readonly wt: Float32Array;
 
   constructor(readonly nh: NeuralHamiltonian, readonly params: Params, readonly batch = 16) {
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`NhFastDeltas: batch must be a positive integer, got ${batch}`);
     const be = params['embed.weight']?.backend;
-    if (!be || be.name !== 'cpu') throw new Error('NhFastDeltas: runs on the CPU backend (its parameters must be CPU tensors); on WebGPU use BatchedEnergyDeltas');
+    if (!be || be.name !== 'cpu') throw new Error('NhFastDeltas: runs on the CPU backend (its parameters must be CPU tensors); on WebGPU use EnergyDeltas');
+    this.wt = params['embed.weight'].dataSync() as Float32Array;
+  }
+
+  /** States evaluated: old states, and each evaluated proposal counted as one. */
+  get states(): number {
+    return this.bases + this.proposals;
   }
 
   /** Crop size (embedding pixels) for a map of size m: 2·(2R) + 1, or the whole map. */
@@ -42,12 +49,7 @@ export class NhFastDeltas {
     return Math.min(m, 4 * NH_LAYER_RADIUS + 1);
   }
 
-  private async weights(): Promise<Float32Array> {
-    if (!this.wt) this.wt = (await this.params['embed.weight'].read()) as Float32Array;
-    return this.wt;
-  }
-
-  private base(s: ApproxPCPM): Base {
+  private base(s: ProposalSet): Base {
     const c = s.state.configuration();
     const info = batchInfo([c], this.nh.types, 'NhFastDeltas');
     const p = this.params;
@@ -61,8 +63,8 @@ export class NhFastDeltas {
   }
 
   /** Fills every sampler's dH for its first counts[k] proposals (CPU backend). */
-  async deltasMany(samplers: readonly ApproxPCPM[], counts: readonly number[]): Promise<void> {
-    const W = await this.weights();
+  async deltasMany(samplers: readonly ProposalSet[], counts: readonly number[]): Promise<void> {
+    const W = this.wt;
     noGrad(() => {
       const nh = this.nh, p = this.params, e = nh.embed, T = nh.types;
       const K = nh.config.widths[0], C = 1 + T, e2 = e * e;

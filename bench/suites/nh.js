@@ -65,7 +65,7 @@ export async function run(_ctx) {
     const mk = () => new nc.ApproxPCPM(new nc.CpmState(batch[0]), null, { proposals, key: nc.makeKey(9) });
     const s1 = mk();
     const n1 = s1.propose();
-    const full = new nc.BatchedEnergyDeltas(nc.energyFn(model, p), proposals + 1);
+    const full = new nc.EnergyDeltas(nc.energyFn(model, p), proposals + 1);
     const tFull = await timeAsync(() => full.deltasMany([s1], [n1]));
     rows.push({ name: `${dev.name}_deltaH_full_proposals_per_s`, value: n1 / tFull, unit: 'proposals/s', fraction_of_forward: tFull / n1 / fullFwd[dev.name], ...extra });
     let bestPerS = n1 / tFull;

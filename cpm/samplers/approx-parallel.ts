@@ -38,29 +38,74 @@ export class LocalDeltas implements DeltaEvaluator {
   }
 }
 
+/** A sampler's proposals as EnergyDeltas and NhFastDeltas read them (ApproxPCPM). */
+export interface ProposalSet { readonly state: CpmState; readonly targets: Int32Array; readonly newIds: Int32Array; readonly dH: Float64Array }
+
+/** Anything that fills the ΔH of many samplers' proposals at once; `states` counts the states evaluated. */
+export interface MultiDeltas {
+  readonly states: number;
+  deltasMany(samplers: readonly ProposalSet[], counts: readonly number[]): Promise<void>;
+}
+
 /**
  * ΔH from a batched energy function (for differentiable Hamiltonians without a local form):
  * every proposal's state is materialised (the old state with one site changed) and the
- * energies are evaluated in batches, ΔH_i = H(x_i) − H(x).
+ * energies are evaluated in batches of `batch` states, ΔH_i = H(x_i) − H(x). `deltas` serves
+ * one chain with a synchronous energy; `deltasMany` evaluates the current states and the
+ * proposals of many chains together, and accepts an asynchronous energy (a GPU read-back or
+ * worker threads). Exact for any model; the cost is one forward pass per proposal.
  */
-export class EnergyDeltas implements DeltaEvaluator {
-  constructor(readonly energy: (configs: readonly Configuration[]) => ArrayLike<number>, readonly batch = 32) {
+export class EnergyDeltas implements DeltaEvaluator, MultiDeltas {
+  /** States evaluated so far (old states and proposals). */
+  states = 0;
+  constructor(readonly energy: (configs: readonly Configuration[]) => ArrayLike<number> | Promise<ArrayLike<number>>, readonly batch = 32) {
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`EnergyDeltas: batch must be a positive integer, got ${batch}`);
   }
-  deltas(state: CpmState, targets: Int32Array, newIds: Int32Array, count: number, out: Float64Array): void {
-    const base = state.configuration();
-    const e0 = this.energy([base])[0];
-    for (let start = 0; start < count; start += this.batch) {
-      const end = Math.min(count, start + this.batch);
-      const configs: Configuration[] = [];
-      for (let i = start; i < end; i++) {
+
+  /** The old state of every set followed by its proposals' states; owner[i] is the set, slot[i] the proposal (−1: old state). */
+  private plan(sets: readonly ProposalSet[], counts: readonly number[]): { configs: Configuration[]; owner: Int32Array; slot: Int32Array } {
+    const configs: Configuration[] = [], owner: number[] = [], slot: number[] = [];
+    sets.forEach((s, k) => {
+      const base = s.state.configuration();
+      configs.push(base); owner.push(k); slot.push(-1);
+      for (let j = 0; j < counts[k]; j++) {
         const ids = Int32Array.from(base.ids);
-        ids[targets[i]] = newIds[i];
-        configs.push({ ...base, ids });
+        ids[s.targets[j]] = s.newIds[j];
+        configs.push({ ...base, ids }); owner.push(k); slot.push(j);
       }
-      const e = this.energy(configs);
-      for (let i = start; i < end; i++) out[i] = e[i - start] - e0;
+    });
+    return { configs, owner: Int32Array.from(owner), slot: Int32Array.from(slot) };
+  }
+
+  /** ΔH_i = e[i] − e[old state of its set], written into `outs`. */
+  private static finish(e: Float64Array, owner: Int32Array, slot: Int32Array, outs: readonly Float64Array[]): void {
+    const base = new Float64Array(outs.length);
+    for (let i = 0; i < e.length; i++) if (slot[i] < 0) base[owner[i]] = e[i];
+    for (let i = 0; i < e.length; i++) if (slot[i] >= 0) outs[owner[i]][slot[i]] = e[i] - base[owner[i]];
+  }
+
+  deltas(state: CpmState, targets: Int32Array, newIds: Int32Array, count: number, out: Float64Array): void {
+    const { configs, owner, slot } = this.plan([{ state, targets, newIds, dH: out }], [count]);
+    const e = new Float64Array(configs.length);
+    for (let start = 0; start < configs.length; start += this.batch) {
+      const v = this.energy(configs.slice(start, start + this.batch));
+      if (v instanceof Promise) throw new Error('EnergyDeltas.deltas needs a synchronous energy function; with an asynchronous one use deltasMany (runChains)');
+      for (let i = 0; i < v.length; i++) e[start + i] = v[i];
     }
+    this.states += configs.length;
+    EnergyDeltas.finish(e, owner, slot, [out]);
+  }
+
+  /** Fills every set's dH for its first counts[k] proposals. */
+  async deltasMany(sets: readonly ProposalSet[], counts: readonly number[]): Promise<void> {
+    const { configs, owner, slot } = this.plan(sets, counts);
+    const e = new Float64Array(configs.length);
+    for (let start = 0; start < configs.length; start += this.batch) {
+      const v = await this.energy(configs.slice(start, start + this.batch));
+      for (let i = 0; i < v.length; i++) e[start + i] = v[i];
+    }
+    this.states += configs.length;
+    EnergyDeltas.finish(e, owner, slot, sets.map((s) => s.dH));
   }
 }
 

@@ -125,7 +125,7 @@ test('batched ΔH of many chains equals one-by-one full energy differences', asy
   const p = model.init(nc.makeKey(22));
   const samplers = [23, 24].map((s) => new nc.ApproxPCPM(new nc.CpmState(grown(16, 16, 5, 4, s)), null, { proposals: 7, key: nc.makeKey(s) }));
   const counts = samplers.map((s) => s.propose());
-  const ev = new nc.BatchedEnergyDeltas(nc.energyFn(model, p), 5);
+  const ev = new nc.EnergyDeltas(nc.energyFn(model, p), 5);
   await ev.deltasMany(samplers, counts);
   for (const s of samplers) {
     const base = s.state.configuration();
@@ -199,7 +199,7 @@ test('fast NH ΔH (first-layer window reuse) equals full energy differences, inc
   for (const set of [a, b]) { const s = set[0]; s.targets[0] = 60 * 61 + 5; s.newIds[0] = s.state.ids[59 * 61 + 5]; }
   const fast = new nc.NhFastDeltas(nh, p, 7);
   await fast.deltasMany(a, counts);
-  await new nc.BatchedEnergyDeltas(nc.energyFn(model, p), 9).deltasMany(b, counts);
+  await new nc.EnergyDeltas(nc.energyFn(model, p), 9).deltasMany(b, counts);
   for (let k = 0; k < 2; k++) for (let j = 0; j < counts[k]; j++) close(a[k].dH[j], b[k].dH[j], 2e-4, `chain ${k} proposal ${j}`);
   assert.ok(fast.skipped >= 1, 'the dropped-row proposal is skipped');
   assert.is(fast.proposals + fast.skipped, counts[0] + counts[1]);
