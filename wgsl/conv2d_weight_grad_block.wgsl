@@ -1,8 +1,8 @@
-// dL/dw of conv2d for kernels of at most 9 taps: invocation i takes one item = (block of 4
+// dL/dw of conv2d for kernels of at most 25 taps: invocation i takes one item = (block of 4
 // output channels, one input channel, one chunk of `rows` output rows) and accumulates the
-// 4 × kh·kw partial sums of that item in registers: per output pixel, 4 dy values (a vec4)
-// and kh·kw inputs feed 4·kh·kw multiply-adds. It writes part[chunk, co, ci, ky, kx]; a sum
-// over the chunks finishes the gradient. The backend compiles kh, kw and stride in.
+// 4 × TAPS partial sums of that item in registers: per output pixel, 4 dy values (a vec4)
+// and TAPS inputs feed 4·TAPS multiply-adds. It writes part[chunk, co, ci, ky, kx]; a sum
+// over the chunks finishes the gradient. The backend compiles KH, KW, STRIDE and TAPS in.
 // prm: [row, total, n, cin, h, w, cout, kh, kw, stride, padTop, padLeft, outH, outW, rows, chunks, coBlocks]
 @group(0) @binding(0) var<storage, read> prm: array<u32>;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -12,7 +12,7 @@
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let n = prm[2]; let cin = prm[3]; let h = i32(prm[4]); let wd = i32(prm[5]); let cout = prm[6];
-  let kh = prm[7]; let kw = prm[8]; let stride = i32(prm[9]);
+  let kh = KHu; let kw = KWu; let stride = STRIDE;
   let pt = i32(prm[10]); let pl = i32(prm[11]); let oh = prm[12]; let ow = prm[13];
   let rows = prm[14]; let chunks = prm[15]; let coBlocks = prm[16];
   let item = gid.x + gid.y * prm[0];
@@ -22,8 +22,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let chunk = item / (cin * coBlocks);
   let co0 = cb * 4u;
   let taps = kh * kw;
-  var acc: array<vec4<f32>, 9>;
-  for (var t = 0u; t < 9u; t++) { acc[t] = vec4<f32>(0.0); }
+  var acc: array<vec4<f32>, TAPS>;
+  for (var t = 0u; t < taps; t++) { acc[t] = vec4<f32>(0.0); }
   let plane = oh * ow;
   let q0 = chunk * rows; let q1 = min(n * oh, q0 + rows);
   for (var q = q0; q < q1; q++) {

@@ -307,17 +307,15 @@ export class WebGpuBackend implements Backend {
     if (4 * g.cin * g.kh * g.kw > 4096) {
       throw new Error(`WebGPU conv2d: ${g.cin} input channels with a ${g.kh}x${g.kw} kernel exceed the kernel's 1024 staged weights per output channel; use the CPU backend for this layer`);
     }
-    const groups = Math.ceil((g.n * Math.ceil(g.outW / 4) * g.outH) / 64);
-    if (groups > 65535 || blocks > 65535) throw new Error(`WebGPU conv2d: batch ${g.n} of ${g.outH}x${g.outW} outputs needs ${groups} workgroups (limit 65535); split the batch`);
-    // kernel size and stride as constants: the tap loops unroll
-    // stride 1 and kernels up to 5 wide: each input row segment is loaded once per kernel row
-    const name = g.stride === 1 && g.kw <= 5 ? 'conv2d_s1' : 'conv2d';
-    const px = g.outW >= 16 ? 8 : 4; // 8 columns per invocation where the rows are wide enough not to waste them
-    const code = name === 'conv2d_s1'
-      ? source(name).replace('let kh = prm[5]; let kw = prm[6];', `let kh = ${g.kh}u; let kw = ${g.kw}u;`).replaceAll('PXu', `${px}u`).replaceAll('PX', `${px}`)
-      : source(name).replace('let kh = prm[5]; let kw = prm[6]; let stride = i32(prm[7]);', `let kh = ${g.kh}u; let kw = ${g.kw}u; let stride = ${g.stride};`);
-    const items = name === 'conv2d_s1' ? Math.ceil((g.n * Math.ceil(g.outW / px) * g.outH) / 64) : groups;
-    this.dispatch(this.pipeline(`${name}:${g.kh}:${g.kw}:${g.stride}:${px}`, code), [...this.convMeta(g), bias ? 1 : 0, blocks],
+    // kernel shape, stride and block width as constants: the tap loops unroll; 8 output columns per
+    // invocation where the rows are wide enough not to waste them
+    const px = g.outW >= 16 ? 8 : 4;
+    const seg = (px - 1) * g.stride + g.kw;
+    const items = Math.ceil((g.n * Math.ceil(g.outW / px) * g.outH) / 64);
+    if (items > 65535 || blocks > 65535) throw new Error(`WebGPU conv2d: batch ${g.n} of ${g.outH}x${g.outW} outputs needs ${items} workgroups (limit 65535); split the batch`);
+    const code = source('conv2d').replaceAll('KHu', `${g.kh}u`).replaceAll('KWu', `${g.kw}u`).replaceAll('STRIDE', `${g.stride}`)
+      .replaceAll('SEGu', `${seg}u`).replaceAll('SEG', `${seg}`).replaceAll('PXu', `${px}u`).replaceAll('PX', `${px}`);
+    this.dispatch(this.pipeline(`conv2d:${g.kh}:${g.kw}:${g.stride}:${px}`, code), [...this.convMeta(g), bias ? 1 : 0, blocks],
       [this.buf(x), this.buf(w), this.buf(b), this.buf(out)], [items, 1, blocks]);
     return out;
   }
@@ -341,34 +339,22 @@ export class WebGpuBackend implements Backend {
   conv2dWeightGrad(x: Tensor, dy: Tensor, g: ConvGeometry): Tensor {
     const total = g.cout * g.cin * g.kh * g.kw;
     const rowsAll = g.n * g.outH;
-    if (g.kh * g.kw <= 9 && rowsAll >= 8) {
-      // items = (4 output channels, 1 input channel, a chunk of rows), about 1024 of them
+    if (g.kh * g.kw <= 25 && rowsAll >= 8) {
+      // items = (4 output channels, 1 input channel, a chunk of rows), about 1024 of them, each
+      // with 4 × kh·kw accumulators in registers; then one sum over the chunks
       const coBlocks = Math.ceil(g.cout / 4);
       const pairs = coBlocks * g.cin;
       const want = Math.max(1, Math.min(rowsAll, Math.ceil(1024 / pairs)));
       const rows = Math.ceil(rowsAll / want);
       const chunks = Math.ceil(rowsAll / rows);
       const part = this.newTensor([chunks, total], 'float32');
-      const items = chunks * pairs;
-      const wgs = Math.ceil(items / 64);
+      const wgs = Math.ceil((chunks * pairs) / 64);
       const gx = Math.min(wgs, 65535), gy = Math.ceil(wgs / gx);
-      const code = source('conv2d_weight_grad_block').replace('let kh = prm[7]; let kw = prm[8]; let stride = i32(prm[9]);', `let kh = ${g.kh}u; let kw = ${g.kw}u; let stride = ${g.stride};`);
+      const code = source('conv2d_weight_grad_block').replaceAll('KHu', `${g.kh}u`).replaceAll('KWu', `${g.kw}u`)
+        .replaceAll('STRIDE', `${g.stride}`).replaceAll('TAPS', `${g.kh * g.kw}`);
       this.dispatch(this.pipeline(`conv2d_weight_grad_block:${g.kh}:${g.kw}:${g.stride}`, code), [gx * 64, total, ...this.convMeta(g), rows, chunks, coBlocks],
         [this.buf(x), this.buf(dy), this.buf(part)], [gx, gy, 1]);
       return this.reduce('sum', part, 1, chunks, total, [g.cout, g.cin, g.kh, g.kw]);
-    }
-    if (g.kh * g.kw <= 25 && rowsAll >= 8) {
-      // split over output rows into partial gradients, then one sum over the parts
-      const groups = Math.min(rowsAll, 96);
-      const rows = Math.ceil(rowsAll / groups);
-      const used = Math.ceil(rowsAll / rows);
-      const part = this.newTensor([used, total], 'float32');
-      const gx = Math.min(used, 65535), gy = Math.ceil(used / gx);
-      // kernel size and stride as constants: the tap loops unroll and the accumulators stay in registers
-      const code = source('conv2d_weight_grad_split').replace('let kh = prm[7]; let kw = prm[8]; let stride = i32(prm[9]);', `let kh = ${g.kh}u; let kw = ${g.kw}u; let stride = ${g.stride};`);
-      this.dispatch(this.pipeline(`conv2d_weight_grad_split:${g.kh}:${g.kw}:${g.stride}`, code), [0, total, ...this.convMeta(g), rows, used],
-        [this.buf(x), this.buf(dy), this.buf(part)], [gx, gy, 1]);
-      return this.reduce('sum', part, 1, used, total, [g.cout, g.cin, g.kh, g.kw]);
     }
     const out = this.newTensor([g.cout, g.cin, g.kh, g.kw], 'float32');
     const gx = Math.min(total, 65535), gy = Math.ceil(total / gx);
