@@ -35,7 +35,7 @@ export { lineChartSvg, svgToPng, saveChart, type Series, type ChartOptions } fro
 export { WebGpuBackend, webgpuBackend } from './engine/webgpu/backend.js';
 export { NeuralHamiltonian, CnnHamiltonian, OneNhCnnHamiltonian, NhLayer, NH_CONFIGS, embedCells, embedCellsDense, embeddingIndex, oneHotInputs, batchInfo, type NeuralEnergy, type NeuralHamiltonianConfig, type CnnConfig, type OneNhCnnConfig, type BatchInfo } from './cpm/neural.js';
 export { CellsortModel, NeuralModel, ClosureModel, buildModel, MODEL_KINDS, MODEL_LABELS, type EnergyModel, type ModelKind, type NetworkSizes } from './cpm/models.js';
-export { EnergyTrainer, runChains, proposalEvaluator, energyFn, sampleTrajectories, permuteCellTypes, validateEnergyTrainConfig, NonFiniteLossError, type EnergyTrainConfig, type EnergyIterationLog } from './cpm/energy-train.js';
+export { EnergyTrainer, runChains, proposalEvaluator, paramsToCpu, energyFn, sampleTrajectories, permuteCellTypes, validateEnergyTrainConfig, NonFiniteLossError, type EnergyTrainConfig, type EnergyIterationLog } from './cpm/energy-train.js';
 export { mnistDigits, distanceTransform, cubicSplineResample, cubicSplineResize, digitField, mnistScenario, mnistHamiltonian, generateMnistSample, generateMnistDataset, ensureMnistDataset, type MnistScenario } from './cpm/mnist.js';
 export { volumeBounds, volumesWithin, dilate3, fragmentedCells, shapeMetrics, classifierScore, DigitClassifier, trainDigitClassifier, accuracy, type ClassifierResult } from './cpm/metrics.js';
 export { EnergyPool } from './cpm/energy-pool.js';

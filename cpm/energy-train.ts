@@ -100,7 +100,8 @@ export function permuteCellTypes(c: Configuration, key: Key): Configuration {
 /** Raised when a loss or energy stops being finite; the last good checkpoint is kept. */
 export class NonFiniteLossError extends Error {}
 
-async function toCpu(p: Params): Promise<Params> {
+/** The parameters as CPU tensors (read back from a device where needed). */
+export async function paramsToCpu(p: Params): Promise<Params> {
   const out: Params = {};
   for (const [k, v] of Object.entries(p)) out[k] = v.backend === cpu ? v : await toBackend(v, cpu);
   return out;
@@ -194,8 +195,8 @@ export class EnergyTrainer {
 
   /** Parameters, EMA, Adam moments and chains in one safetensors file (as bytes). */
   async checkpointBytes(): Promise<Uint8Array> {
-    const adam = { step: this.adam.step, m: await toCpu(this.adam.m), v: await toCpu(this.adam.v) };
-    return encodeCheckpoint({ params: await toCpu(this.params), ema: await toCpu(this.ema), adam, chains: this.chains, iteration: this.iteration },
+    const adam = { step: this.adam.step, m: await paramsToCpu(this.adam.m), v: await paramsToCpu(this.adam.v) };
+    return encodeCheckpoint({ params: await paramsToCpu(this.params), ema: await paramsToCpu(this.ema), adam, chains: this.chains, iteration: this.iteration },
       { config: JSON.stringify(this.config), model: this.model.kind });
   }
 

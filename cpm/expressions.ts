@@ -103,6 +103,11 @@ export function numericEvaluator(expr: string, f: EvalFunction, what: string): (
   return fast;
 }
 
+/** Compiles an expression (checked) into its fastest numeric evaluator. */
+export function compileNumeric(expr: string, what: string): (scope: Scope) => number {
+  return numericEvaluator(expr, compileExpression(expr, what), what);
+}
+
 /** A direction field { dx, dy } of expressions. */
 export interface DirectionExpressions { dx: string; dy: string }
 
@@ -111,8 +116,7 @@ export interface DirectionExpressions { dx: string; dy: string }
  * cell's centre has moved). `evaluations()` counts the evaluations.
  */
 export function expressionDirection(d: DirectionExpressions, what = 'direction'): DirectionFn & { evaluations: () => number } {
-  const fx = numericEvaluator(d.dx, compileExpression(d.dx, `${what}.dx`), `${what}.dx`);
-  const fy = numericEvaluator(d.dy, compileExpression(d.dy, `${what}.dy`), `${what}.dy`);
+  const fx = compileNumeric(d.dx, `${what}.dx`), fy = compileNumeric(d.dy, `${what}.dy`);
   let evaluations = 0;
   const fn = ((cy: number, cx: number, type: number, height: number, width: number): readonly [number, number] => {
     evaluations++;
@@ -125,10 +129,10 @@ export function expressionDirection(d: DirectionExpressions, what = 'direction')
 
 /** A field over the lattice from an expression in x, y, width, height (evaluated once per site). */
 export function expressionField(expr: string, height: number, width: number, what = 'field'): Float64Array {
-  const f = compileExpression(expr, what);
+  const f = compileNumeric(expr, what);
   const out = new Float64Array(height * width);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
-    out[y * width + x] = evaluateNumber(f, { x, y, cx: x, cy: y, type: 0, width, height, S: width }, what);
+    out[y * width + x] = f({ x, y, cx: x, cy: y, type: 0, width, height, S: width });
   }
   return out;
 }

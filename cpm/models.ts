@@ -12,7 +12,7 @@ import { cpu } from '../engine/cpu/backend.js';
 import { split, type Key } from '../engine/random.js';
 import type { Tensor } from '../engine/tensor.js';
 import { LearnableCellsort } from './learnable.js';
-import { batchInfo, CnnHamiltonian, NeuralHamiltonian, OneNhCnnHamiltonian, oneHotInputs, type NeuralEnergy } from './neural.js';
+import { batchInfo, CnnHamiltonian, NeuralHamiltonian, OneNhCnnHamiltonian, type NeuralEnergy } from './neural.js';
 import type { Configuration } from './state.js';
 
 export type ModelKind = 'cellsort' | 'cellsort-potential' | 'cnn' | 'nh1-cnn' | 'nh' | 'nh-closure';
@@ -97,10 +97,6 @@ export class CellsortModel implements EnergyModel {
     let h = ops.add(ops.div(contact!, 2 * this.cellsort.divisor), volE);
     if (this.potential) h = ops.add(h, this.potentialEnergy(p, tau));
     return h;
-  }
-  /** Learned J, λ (and the potential's range) as plain numbers (CPU parameters). */
-  describe(p: Params): Record<string, unknown> {
-    return this.cellsort.values(p);
   }
 }
 
@@ -190,4 +186,3 @@ export function buildModel(kind: ModelKind, s: NetworkSizes): EnergyModel {
   }
 }
 
-export { oneHotInputs };

@@ -9,12 +9,13 @@
 import * as ops from '../autodiff/ops.js';
 import { valueAndGrad, type Params } from '../autodiff/tape.js';
 import { Adam, WeightEMA, type AdamState } from '../autodiff/optim.js';
-import { foldIn, makeKey, permutation, RandomStream, split } from '../engine/random.js';
+import { foldIn, makeKey, RandomStream, split } from '../engine/random.js';
 import { sampleOf, type Dataset } from './io/dataset.js';
 import { LearnableCellsort, parameterVector } from './learnable.js';
 import { runChainJob, type ChainJob, type ChainPool, type HamiltonianSpec } from './chain-pool.js';
 import type { Configuration } from './state.js';
 import { encodeCheckpoint, readCheckpoint, restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { permuteCellTypes } from './energy-train.js';
 import { PROPOSAL_KINDS, type ProposalKind } from './samplers/approx-parallel.js';
 
 export type SamplerName = 'cpm' | 'gibbs' | 'gwg';
@@ -66,15 +67,6 @@ function drawIndices(rng: RandomStream, n: number, count: number): number[] {
   return Array.from({ length: n }, () => rng.int(count));
 }
 
-/** Permutes the cell types over ids 1..N (medium kept). */
-function permuteTypes(c: Configuration, seedKey: readonly [number, number]): Configuration {
-  const n = c.types.length - 1;
-  const perm = permutation(seedKey, n);
-  const types = new Int32Array(c.types.length);
-  for (let i = 0; i < n; i++) types[i + 1] = c.types[perm[i] + 1];
-  return { ...c, types };
-}
-
 export class Trainer {
   readonly model: LearnableCellsort;
   params: Params;
@@ -122,7 +114,7 @@ export class Trainer {
       let start = c;
       if (rr.uniform() < cfg.pReset) {
         start = sampleOf(this.data, rr.int(this.data.count));
-        if (cfg.permuteTypes) start = permuteTypes(start, foldIn(kReset, b));
+        if (cfg.permuteTypes) start = permuteCellTypes(start, foldIn(kReset, b));
       }
       return { config: start, hamiltonian, sampler: cfg.sampler, mcs: cfg.mcs, proposals: cfg.proposals, proposal: cfg.proposal, gwgSteps: cfg.gwgSteps, temperature: cfg.temperature, key: chainKeys[b] };
     });

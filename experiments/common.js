@@ -1,5 +1,5 @@
 // Helpers shared by the experiment scripts: atomic JSON, progress bars, the commit, devices.
-import { writeFileSync, renameSync, existsSync, readFileSync, readdirSync, mkdirSync } from 'node:fs';
+import { writeFileSync, renameSync, existsSync, readFileSync, readdirSync, mkdirSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execSync } from 'node:child_process';
@@ -70,7 +70,6 @@ export async function pickDevice(device) {
  *   augment?: ((c: nc.Configuration, key: nc.Key) => nc.Configuration) | null }} o
  */
 export async function trainModel(o) {
-  const { appendFileSync } = await import('node:fs');
   mkdirSync(o.runDir, { recursive: true });
   const model = nc.buildModel(o.kind, o.sizes);
   const trainer = new nc.EnergyTrainer(model, o.tc, o.trainSet, o.device.backend);
@@ -110,10 +109,7 @@ export async function trainModel(o) {
   b.stop();
   const trainSeconds = (Date.now() - t0) / 1000;
   const weights = o.evalWeights === 'raw' ? trainer.params : trainer.ema;
-  /** @type {nc.Params} */
-  const cpuWeights = {};
-  for (const [k, v] of Object.entries(weights)) cpuWeights[k] = v.backend === nc.cpu ? v : await nc.toBackend(v, nc.cpu);
-  await nc.saveSafetensors(join(o.runDir, 'weights.safetensors'), cpuWeights, { model: o.kind, sizes: JSON.stringify(o.sizes), train_config: JSON.stringify(o.tc), weights: o.evalWeights });
+  await nc.saveSafetensors(join(o.runDir, 'weights.safetensors'), await nc.paramsToCpu(weights), { model: o.kind, sizes: JSON.stringify(o.sizes), train_config: JSON.stringify(o.tc), weights: o.evalWeights });
   return { model, trainer, pool, weights, trainSeconds };
 }
 
