@@ -55,6 +55,12 @@ export class CpmState {
   readonly moore: Int32Array;
   /** Per-site number of Moore neighbours with another id. */
   readonly unlike: Uint8Array;
+  /**
+   * Per-site bit mask of the Moore neighbours with another id: bit q is set when the q-th
+   * neighbour (in the order of `neighbours8`) holds another id. The exact sampler draws a
+   * boundary site and a direction and tests one bit instead of comparing ids.
+   */
+  readonly unlikeMask: Uint8Array;
   /** The boundary set as a dense list plus each site's position in it (-1 if absent). */
   readonly boundary: Int32Array;
   readonly boundaryPos: Int32Array;
@@ -83,6 +89,7 @@ export class CpmState {
     this.volume = new Int32Array(this.cells + 1);
     this.siteType = new Int32Array(this.size);
     this.unlike = new Uint8Array(this.size);
+    this.unlikeMask = new Uint8Array(this.size);
     this.boundary = new Int32Array(this.size);
     this.boundaryPos = new Int32Array(this.size).fill(-1);
     this.refY = new Int32Array(this.cells + 1).fill(-1);
@@ -106,9 +113,10 @@ export class CpmState {
       this.siteType[s] = this.types[c];
       this.volume[c]++;
       this.addToCom(c, s);
-      let u = 0;
-      for (let i = 0; i < 8; i++) if (this.ids[this.moore[s * 8 + i]] !== c) u++;
+      let u = 0, m = 0;
+      for (let i = 0; i < 8; i++) if (this.ids[this.moore[s * 8 + i]] !== c) { u++; m |= 1 << i; }
       this.unlike[s] = u;
+      this.unlikeMask[s] = m;
       this.unlikePairs += u;
       if (u > 0) this.boundaryAdd(s);
     }
@@ -130,33 +138,44 @@ export class CpmState {
 
   private addToCom(c: number, s: number): void {
     if (c === 0) return;
-    const y = ((s + 0.5) * this.invWidth) | 0, x = s - y * this.width;
-    if (this.volume[c] === 1 || this.refY[c] < 0) {
+    const y = ((s + 0.5) * this.invWidth) | 0;
+    this.comAdd(c, y, s - y * this.width);
+  }
+
+  /** Adds site (y, x) to cell c's centre sums (c ≥ 1; volume[c] already counts it). */
+  private comAdd(c: number, y: number, x: number): void {
+    const v = this.volume[c];
+    if (v === 1 || this.refY[c] < 0) {
       this.refY[c] = y; this.refX[c] = x; this.sumDy[c] = 0; this.sumDx[c] = 0;
-      if (this.volume[c] === 1) return;
+      if (v === 1) return;
     }
-    this.sumDy[c] += wrapDelta(y, this.refY[c], this.height);
-    this.sumDx[c] += wrapDelta(x, this.refX[c], this.width);
+    const H = this.height, W = this.width;
+    let dy = y - this.refY[c], dx = x - this.refX[c];
+    if (dy * 2 >= H) dy -= H; else if (dy * 2 < -H) dy += H;
+    if (dx * 2 >= W) dx -= W; else if (dx * 2 < -W) dx += W;
+    const sy = (this.sumDy[c] += dy), sx = (this.sumDx[c] += dx);
     // Re-anchor the reference near the centre when the cell has drifted, so that minimal
     // images stay consistent for cells that travel across the lattice.
-    const v = this.volume[c];
-    const sy = this.sumDy[c], sx = this.sumDx[c];
-    if (sy * 8 > this.height * v || -sy * 8 > this.height * v) {
+    if (sy * 8 > H * v || -sy * 8 > H * v) {
       const sh = Math.round(sy / v);
-      this.refY[c] = (((this.refY[c] + sh) % this.height) + this.height) % this.height;
+      this.refY[c] = (((this.refY[c] + sh) % H) + H) % H;
       this.sumDy[c] -= sh * v;
     }
-    if (sx * 8 > this.width * v || -sx * 8 > this.width * v) {
+    if (sx * 8 > W * v || -sx * 8 > W * v) {
       const sh = Math.round(sx / v);
-      this.refX[c] = (((this.refX[c] + sh) % this.width) + this.width) % this.width;
+      this.refX[c] = (((this.refX[c] + sh) % W) + W) % W;
       this.sumDx[c] -= sh * v;
     }
   }
-  private removeFromCom(c: number, s: number): void {
-    if (c === 0) return;
-    const y = ((s + 0.5) * this.invWidth) | 0, x = s - y * this.width;
-    this.sumDy[c] -= wrapDelta(y, this.refY[c], this.height);
-    this.sumDx[c] -= wrapDelta(x, this.refX[c], this.width);
+
+  /** Removes site (y, x) from cell c's centre sums (c ≥ 1). */
+  private comRemove(c: number, y: number, x: number): void {
+    const H = this.height, W = this.width;
+    let dy = y - this.refY[c], dx = x - this.refX[c];
+    if (dy * 2 >= H) dy -= H; else if (dy * 2 < -H) dy += H;
+    if (dx * 2 >= W) dx -= W; else if (dx * 2 < -W) dx += W;
+    this.sumDy[c] -= dy;
+    this.sumDx[c] -= dx;
   }
 
   /**
@@ -222,16 +241,17 @@ export class CpmState {
 
   /** setId for a caller that already has t's Moore neighbours in nbr (the samplers' hot path). */
   setIdAt(t: number, c: number, nbr: Int32Array): void {
-    const ids = this.ids, unlike = this.unlike;
+    const ids = this.ids, unlike = this.unlike, mask = this.unlikeMask;
     const old = ids[t];
     if (old === c) return;
-    this.removeFromCom(old, t);
+    const y = ((t + 0.5) * this.invWidth) | 0, x = t - y * this.width;
+    if (old !== 0) this.comRemove(old, y, x);
     this.volume[old]--;
     ids[t] = c;
     this.siteType[t] = this.types[c];
     this.volume[c]++;
-    this.addToCom(c, t);
-    let ut = 0, dE = 0;
+    if (c !== 0) this.comAdd(c, y, x);
+    let ut = 0, mt = 0, dE = 0;
     for (let q = 0; q < 8; q++) {
       const n = nbr[q];
       const v = ids[n];
@@ -239,18 +259,21 @@ export class CpmState {
       // n's unlike count changes by 1[v ≠ c] − 1[v ≠ old] = isOld − isC; t's is rebuilt.
       const isC = ((v ^ c) - 1) >>> 31, isOld = ((v ^ old) - 1) >>> 31;
       ut += 1 - isC;
+      mt |= (1 - isC) << q;
       const d = isOld - isC;
-      const before = unlike[n];
-      const after = before + d;
-      unlike[n] = after;
-      dE += d;
-      if (d !== 0 && (before === 0 || after === 0)) {
+      if (d !== 0) {
+        const before = unlike[n];
+        const after = before + d;
+        unlike[n] = after;
+        mask[n] ^= 1 << (q ^ 3); // t is n's neighbour in the opposite direction (q ^ 3)
+        dE += d;
         if (before === 0) this.boundaryAdd(n);
-        else this.boundaryRemove(n);
+        else if (after === 0) this.boundaryRemove(n);
       }
     }
     const beforeT = unlike[t];
     unlike[t] = ut;
+    mask[t] = mt;
     // both ordered pairs of every changed neighbour relation count
     this.unlikePairs += dE + (ut - beforeT);
     if (beforeT === 0 && ut > 0) this.boundaryAdd(t);
@@ -283,6 +306,7 @@ export class CpmState {
     if (fresh.boundarySize !== this.boundarySize) diffs.push(`boundary size ${this.boundarySize} vs ${fresh.boundarySize}`);
     for (let s = 0; s < this.size; s++) {
       if (fresh.unlike[s] !== this.unlike[s]) { diffs.push(`unlike[${s}] ${this.unlike[s]} vs ${fresh.unlike[s]}`); break; }
+      if (fresh.unlikeMask[s] !== this.unlikeMask[s]) { diffs.push(`unlikeMask[${s}] ${this.unlikeMask[s]} vs ${fresh.unlikeMask[s]}`); break; }
       if ((fresh.boundaryPos[s] >= 0) !== (this.boundaryPos[s] >= 0)) { diffs.push(`boundary membership of ${s}`); break; }
     }
     for (let i = 0; i < this.boundarySize; i++) {

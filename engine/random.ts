@@ -154,6 +154,57 @@ export class RandomStream {
   }
 }
 
+/**
+ * A faster sequential stream for the exact sampler's inner loop, which draws about three
+ * words per copy attempt: xoshiro128** (Blackman and Vigna, 2018; period 2^128 − 1) with
+ * its 128-bit state drawn by Threefry from the key, so a key still fixes the stream.
+ * About 3x cheaper per word than RandomStream; not counter-based, so it has no random
+ * access, and its position is its 128-bit state (`state` / `restore`).
+ */
+export class FastRandomStream {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+  constructor(key: Key) {
+    checkKey(key, 'FastRandomStream');
+    const w = new Uint32Array(4);
+    threefry2x32(key[0], key[1], 0, 0x78736872, w, 0);
+    threefry2x32(key[0], key[1], 1, 0x78736872, w, 2);
+    this.s0 = w[0] | 0; this.s1 = w[1] | 0; this.s2 = w[2] | 0; this.s3 = w[3] | 0;
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // the one forbidden state
+  }
+  /** A uniform 32-bit word. */
+  nextUint32(): number {
+    const s1 = this.s1;
+    const m = Math.imul(s1, 5);
+    const out = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+    const t = s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= s1;
+    this.s1 = s1 ^ this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = (this.s3 << 11) | (this.s3 >>> 21);
+    return out;
+  }
+  /** A uniform double in [0, 1) with 32 random bits. */
+  uniform32(): number {
+    return this.nextUint32() * 2.3283064365386963e-10;
+  }
+  /** The generator's state as four uint32 words, for checkpoints. */
+  get state(): [number, number, number, number] {
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
+  }
+  /** Continues from a state saved from `state` (four uint32 words, not all zero). */
+  restore(words: readonly number[]): void {
+    if (words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) || words.every((w) => w === 0)) {
+      throw new Error(`FastRandomStream.restore: a state is four uint32 words, not all zero, as from .state; got ${JSON.stringify(words)}`);
+    }
+    this.s0 = words[0] | 0; this.s1 = words[1] | 0; this.s2 = words[2] | 0; this.s3 = words[3] | 0;
+  }
+}
+
 /** Uniform float32 in [lo, hi). */
 export function uniform(key: Key, shape: Shape, lo = 0, hi = 1, backend: Backend = cpu): Tensor {
   checkShape(shape, 'uniform');

@@ -8,7 +8,7 @@
  * Copies that would remove a cell's last site are rejected (the vanishing guard).
  */
 import { checkTemperature } from './temperature.js';
-import { RandomStream, type Key } from '../../engine/random.js';
+import { FastRandomStream, type Key } from '../../engine/random.js';
 import type { Hamiltonian } from '../hamiltonian.js';
 import { FastDelta } from '../fast-delta.js';
 import type { CpmState } from '../state.js';
@@ -28,7 +28,7 @@ export interface SamplerStats { mcs: number; attempts: number; accepted: number 
 export class ExactSampler {
   readonly temperature: number;
   readonly exactBoltzmann: boolean;
-  private readonly rng: RandomStream;
+  private readonly rng: FastRandomStream;
   private readonly nbr = new Int32Array(8);
   /** Elapsed time in Monte Carlo sweeps. */
   mcs = 0;
@@ -36,12 +36,14 @@ export class ExactSampler {
   accepted = 0;
 
   private readonly fast: FastDelta;
+  /** EXP_TABLE[k] = exp(−k/16): brackets exp(−x) so most acceptance tests need no Math.exp. */
+  private static readonly EXP_TABLE = Float64Array.from({ length: 514 }, (_, k) => Math.exp(-k / 16));
 
   constructor(readonly state: CpmState, readonly hamiltonian: Hamiltonian, opts: ExactSamplerOptions) {
     const T = checkTemperature(opts.temperature, 'ExactSampler');
     this.temperature = T;
     this.exactBoltzmann = opts.exactBoltzmann ?? false;
-    this.rng = new RandomStream(opts.key);
+    this.rng = new FastRandomStream(opts.key);
     this.fast = new FastDelta(state, hamiltonian);
   }
 
@@ -68,7 +70,8 @@ export class ExactSampler {
   private advance(maxAttempts: number, endMcs: number): void {
     const s = this.state;
     const rng = this.rng, fast = this.fast, nbr = this.nbr;
-    const ids = s.ids, boundary = s.boundary, volume = s.volume;
+    const ids = s.ids, boundary = s.boundary, volume = s.volume, mask = s.unlikeMask;
+    const table = ExactSampler.EXP_TABLE;
     const invT = 1 / this.temperature, exact = this.exactBoltzmann;
     let mcs = this.mcs, attempts = 0, accepted = 0;
     while (attempts < maxAttempts && mcs < endMcs) {
@@ -78,28 +81,37 @@ export class ExactSampler {
         throw new Error('ExactSampler: the lattice holds a single id, so no copy is possible; start from a configuration with at least two ids');
       }
       // A uniform unlike ordered pair: a uniform boundary target and a uniform Moore
-      // neighbour, retried until their ids differ (each unlike pair has probability
-      // 1/(8·|B|)). One 32-bit word per try: the target from the high part of word·|B|
-      // (multiply-shift) and the direction from the word's low 3 bits; both are uniform
-      // to within a relative |B|/2^29 (below 3e-5 on a 200×200 lattice).
+      // direction, retried until that neighbour holds another id (each unlike pair has
+      // probability 1/(8·|B|)); the state's unlike mask answers without touching ids. One
+      // 32-bit word per try: the target from the high part of word·|B| (multiply-shift)
+      // and the direction from the word's low 3 bits; both are uniform to within a
+      // relative |B|/2^29 (below 3e-5 on a 200×200 lattice).
       const nb = s.boundarySize;
-      let t: number, src: number;
+      let t: number, dir: number;
       do {
         const w = rng.nextUint32();
         t = boundary[Math.floor(w * nb * 2.3283064365386963e-10)];
-        s.neighbours8(t, nbr);
-        src = nbr[w & 7];
-      } while (ids[src] === ids[t]);
+        dir = w & 7;
+      } while (((mask[t] >> dir) & 1) === 0);
       attempts++;
       mcs += 8 / E;
-      const c = ids[src], old = ids[t];
+      s.neighbours8(t, nbr);
+      const c = ids[nbr[dir]], old = ids[t];
       if (old !== 0 && volume[old] === 1) continue; // vanishing guard
-      let logH = -fast.deltaHAt(t, c, nbr) * invT;
+      // accept with probability min(1, exp(−x)); x = ΔH/T (minus the log Hastings factor)
+      let x = fast.deltaHAt(t, c, nbr) * invT;
       if (exact) {
         const e2 = E + s.unlikePairsDelta(t, c);
-        logH += Math.log(s.neighboursWithId(t, old) / s.neighboursWithId(t, c)) + Math.log(E / e2);
+        x -= Math.log(s.neighboursWithId(t, old) / s.neighboursWithId(t, c)) + Math.log(E / e2);
       }
-      if (logH < 0 && rng.uniform32() >= Math.exp(logH)) continue;
+      if (x > 0) {
+        // exp(−(k+1)/16) < exp(−x) <= exp(−k/16) for k = floor(16x): decide from the table
+        // unless u falls between the two bounds
+        const u = rng.uniform32();
+        const k = x < 32 ? (x * 16) | 0 : 512;
+        if (u >= table[k]) continue;
+        if (u >= table[k + 1] && u >= Math.exp(-x)) continue;
+      }
       s.setIdAt(t, c, nbr);
       accepted++;
     }
