@@ -47,14 +47,13 @@ export class FastDelta {
     if (J !== null) {
       const T = this.contactTypes;
       const rowNew = types[c] * T, rowOld = types[old] * T;
+      const notOld = s.unlikeMask[t]; // bit q: 1[neighbour q ≠ old]
       let e = 0;
       for (let q = 0; q < 8; q++) {
         const n = nbr[q];
-        const b = ids[n];
         const tb = siteType[n];
-        // branch-free 1[b ≠ c] and 1[b ≠ old]: ((b ^ c) − 1) >>> 31 is 1 exactly when b = c
-        const notC = 1 - (((b ^ c) - 1) >>> 31), notOld = 1 - (((b ^ old) - 1) >>> 31);
-        e += J[rowNew + tb] * notC - J[rowOld + tb] * notOld;
+        // branch-free 1[b ≠ c]: ((b ^ c) − 1) >>> 31 is 1 exactly when b = c
+        e += J[rowNew + tb] * (1 - (((ids[n] ^ c) - 1) >>> 31)) - J[rowOld + tb] * ((notOld >> q) & 1);
       }
       d += e * this.contactScale;
     }

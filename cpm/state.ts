@@ -1,10 +1,13 @@
 /**
  * The CPM state on a periodic lattice (ids and types) with incremental bookkeeping: cell
- * volumes, periodic-aware centres of mass, per-site counts of unlike Moore neighbours, the
+ * volumes, periodic-aware centres of mass, per-site masks of unlike Moore neighbours, the
  * boundary set (sites with at least one), and E(x), the number of ordered unlike Moore
  * pairs. A copy updates all of it in O(neighbourhood); nothing scans the lattice.
  */
 import { neighbourTable, wrapDelta } from './lattice.js';
+
+/** POPCOUNT8[m] = number of set bits of the byte m. */
+const POPCOUNT8 = Uint8Array.from({ length: 256 }, (_, m) => { let n = 0; for (let b = m; b; b >>= 1) n += b & 1; return n; });
 
 /** A plain, serialisable configuration: ids (H·W, row-major) and a type per id. */
 export interface Configuration {
@@ -53,12 +56,12 @@ export class CpmState {
   readonly siteType: Int32Array;
   /** Moore (order-2) neighbour table, 8 per site. */
   readonly moore: Int32Array;
-  /** Per-site number of Moore neighbours with another id. */
-  readonly unlike: Uint8Array;
   /**
    * Per-site bit mask of the Moore neighbours with another id: bit q is set when the q-th
-   * neighbour (in the order of `neighbours8`) holds another id. The exact sampler draws a
-   * boundary site and a direction and tests one bit instead of comparing ids.
+   * neighbour (in the order of `neighbours8`) holds another id. Its bit count is the
+   * site's number of unlike neighbours (`unlikeCount`); the boundary set is the sites with
+   * a nonzero mask. The exact sampler draws a boundary site and a direction and tests one
+   * bit instead of comparing ids.
    */
   readonly unlikeMask: Uint8Array;
   /** The boundary set as a dense list plus each site's position in it (-1 if absent). */
@@ -88,7 +91,6 @@ export class CpmState {
     this.invWidth = 1 / this.width;
     this.volume = new Int32Array(this.cells + 1);
     this.siteType = new Int32Array(this.size);
-    this.unlike = new Uint8Array(this.size);
     this.unlikeMask = new Uint8Array(this.size);
     this.boundary = new Int32Array(this.size);
     this.boundaryPos = new Int32Array(this.size).fill(-1);
@@ -115,7 +117,6 @@ export class CpmState {
       this.addToCom(c, s);
       let u = 0, m = 0;
       for (let i = 0; i < 8; i++) if (this.ids[this.moore[s * 8 + i]] !== c) { u++; m |= 1 << i; }
-      this.unlike[s] = u;
       this.unlikeMask[s] = m;
       this.unlikePairs += u;
       if (u > 0) this.boundaryAdd(s);
@@ -154,18 +155,21 @@ export class CpmState {
     if (dy * 2 >= H) dy -= H; else if (dy * 2 < -H) dy += H;
     if (dx * 2 >= W) dx -= W; else if (dx * 2 < -W) dx += W;
     const sy = (this.sumDy[c] += dy), sx = (this.sumDx[c] += dx);
-    // Re-anchor the reference near the centre when the cell has drifted, so that minimal
-    // images stay consistent for cells that travel across the lattice.
-    if (sy * 8 > H * v || -sy * 8 > H * v) {
-      const sh = Math.round(sy / v);
-      this.refY[c] = (((this.refY[c] + sh) % H) + H) % H;
-      this.sumDy[c] -= sh * v;
-    }
-    if (sx * 8 > W * v || -sx * 8 > W * v) {
-      const sh = Math.round(sx / v);
-      this.refX[c] = (((this.refX[c] + sh) % W) + W) % W;
-      this.sumDx[c] -= sh * v;
-    }
+    if (sy * 8 > H * v || -sy * 8 > H * v || sx * 8 > W * v || -sx * 8 > W * v) this.reanchor(c);
+  }
+
+  /**
+   * Moves cell c's reference site by the mean offset when the cell has drifted more than
+   * an eighth of the lattice from it, so that minimal images stay consistent for cells
+   * that travel across the lattice.
+   */
+  private reanchor(c: number): void {
+    const v = this.volume[c], H = this.height, W = this.width;
+    const sy = Math.round(this.sumDy[c] / v), sx = Math.round(this.sumDx[c] / v);
+    this.refY[c] = (((this.refY[c] + sy) % H) + H) % H;
+    this.sumDy[c] -= sy * v;
+    this.refX[c] = (((this.refX[c] + sx) % W) + W) % W;
+    this.sumDx[c] -= sx * v;
   }
 
   /** Removes site (y, x) from cell c's centre sums (c ≥ 1). */
@@ -209,6 +213,11 @@ export class CpmState {
     out[4] = up + l; out[5] = up + r; out[6] = down + l; out[7] = down + r;
   }
 
+  /** Number of Moore neighbours of site s with another id. */
+  unlikeCount(s: number): number {
+    return POPCOUNT8[this.unlikeMask[s]];
+  }
+
   /** Type of the id at site s. */
   typeAt(s: number): number {
     return this.types[this.ids[s]];
@@ -241,7 +250,7 @@ export class CpmState {
 
   /** setId for a caller that already has t's Moore neighbours in nbr (the samplers' hot path). */
   setIdAt(t: number, c: number, nbr: Int32Array): void {
-    const ids = this.ids, unlike = this.unlike, mask = this.unlikeMask;
+    const ids = this.ids, mask = this.unlikeMask;
     const old = ids[t];
     if (old === c) return;
     const y = ((t + 0.5) * this.invWidth) | 0, x = t - y * this.width;
@@ -251,33 +260,30 @@ export class CpmState {
     this.siteType[t] = this.types[c];
     this.volume[c]++;
     if (c !== 0) this.comAdd(c, y, x);
-    let ut = 0, mt = 0, dE = 0;
+    let mt = 0, dE = 0;
     for (let q = 0; q < 8; q++) {
       const n = nbr[q];
       const v = ids[n];
       // Branch-free: isC = 1[v = c], isOld = 1[v = old] (((a ^ b) − 1) >>> 31 is 1 iff a = b).
-      // n's unlike count changes by 1[v ≠ c] − 1[v ≠ old] = isOld − isC; t's is rebuilt.
+      // The pair (t, n) turns unlike (d = 1) or like (d = −1) or stays (d = 0); t's mask is rebuilt.
       const isC = ((v ^ c) - 1) >>> 31, isOld = ((v ^ old) - 1) >>> 31;
-      ut += 1 - isC;
       mt |= (1 - isC) << q;
       const d = isOld - isC;
       if (d !== 0) {
-        const before = unlike[n];
-        const after = before + d;
-        unlike[n] = after;
-        mask[n] ^= 1 << (q ^ 3); // t is n's neighbour in the opposite direction (q ^ 3)
+        const before = mask[n];
+        const after = before ^ (1 << (q ^ 3)); // t is n's neighbour in the opposite direction (q ^ 3)
+        mask[n] = after;
         dE += d;
         if (before === 0) this.boundaryAdd(n);
         else if (after === 0) this.boundaryRemove(n);
       }
     }
-    const beforeT = unlike[t];
-    unlike[t] = ut;
+    const beforeT = mask[t];
     mask[t] = mt;
     // both ordered pairs of every changed neighbour relation count
-    this.unlikePairs += dE + (ut - beforeT);
-    if (beforeT === 0 && ut > 0) this.boundaryAdd(t);
-    else if (beforeT > 0 && ut === 0) this.boundaryRemove(t);
+    this.unlikePairs += dE + POPCOUNT8[mt] - POPCOUNT8[beforeT];
+    if (beforeT === 0 && mt !== 0) this.boundaryAdd(t);
+    else if (beforeT !== 0 && mt === 0) this.boundaryRemove(t);
   }
 
   /** A plain copy of the configuration. */
@@ -305,7 +311,6 @@ export class CpmState {
     if (fresh.unlikePairs !== this.unlikePairs) diffs.push(`E ${this.unlikePairs} vs ${fresh.unlikePairs}`);
     if (fresh.boundarySize !== this.boundarySize) diffs.push(`boundary size ${this.boundarySize} vs ${fresh.boundarySize}`);
     for (let s = 0; s < this.size; s++) {
-      if (fresh.unlike[s] !== this.unlike[s]) { diffs.push(`unlike[${s}] ${this.unlike[s]} vs ${fresh.unlike[s]}`); break; }
       if (fresh.unlikeMask[s] !== this.unlikeMask[s]) { diffs.push(`unlikeMask[${s}] ${this.unlikeMask[s]} vs ${fresh.unlikeMask[s]}`); break; }
       if ((fresh.boundaryPos[s] >= 0) !== (this.boundaryPos[s] >= 0)) { diffs.push(`boundary membership of ${s}`); break; }
     }

@@ -162,46 +162,65 @@ export class RandomStream {
  * access, and its position is its 128-bit state (`state` / `restore`).
  */
 export class FastRandomStream {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+  // The four state words live in an Int32Array: as object fields, 32-bit values outside
+  // the small-integer range would be boxed, and every update would allocate.
+  private readonly s = new Int32Array(4);
   constructor(key: Key) {
     checkKey(key, 'FastRandomStream');
     const w = new Uint32Array(4);
     threefry2x32(key[0], key[1], 0, 0x78736872, w, 0);
     threefry2x32(key[0], key[1], 1, 0x78736872, w, 2);
-    this.s0 = w[0] | 0; this.s1 = w[1] | 0; this.s2 = w[2] | 0; this.s3 = w[3] | 0;
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // the one forbidden state
+    this.s.set(new Int32Array(w.buffer));
+    if ((this.s[0] | this.s[1] | this.s[2] | this.s[3]) === 0) this.s[0] = 1; // the one forbidden state
   }
   /** A uniform 32-bit word. */
   nextUint32(): number {
-    const s1 = this.s1;
+    const s = this.s;
+    const s0 = s[0], s1 = s[1], s2 = s[2] ^ s0, s3 = s[3] ^ s1;
     const m = Math.imul(s1, 5);
     const out = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
-    const t = s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= s1;
-    this.s1 = s1 ^ this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = (this.s3 << 11) | (this.s3 >>> 21);
+    s[0] = s0 ^ s3;
+    s[1] = s1 ^ s2;
+    s[2] = s2 ^ (s1 << 9);
+    s[3] = (s3 << 11) | (s3 >>> 21);
     return out;
   }
   /** A uniform double in [0, 1) with 32 random bits. */
   uniform32(): number {
     return this.nextUint32() * 2.3283064365386963e-10;
   }
+  /**
+   * Fills `out` with the next out.length words (the same words nextUint32 would return).
+   * Hot loops read words from such a buffer: a word returned from a call the compiler
+   * does not inline is boxed, and the allocation costs more than the generator.
+   */
+  fill(out: Uint32Array): void {
+    const s = this.s;
+    let s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+    for (let i = 0; i < out.length; i++) {
+      const m = Math.imul(s1, 5);
+      out[i] = Math.imul((m << 7) | (m >>> 25), 9);
+      s2 ^= s0;
+      s3 ^= s1;
+      const t = s1 << 9;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+    }
+    s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
+  }
   /** The generator's state as four uint32 words, for checkpoints. */
   get state(): [number, number, number, number] {
-    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
+    const s = this.s;
+    return [s[0] >>> 0, s[1] >>> 0, s[2] >>> 0, s[3] >>> 0];
   }
   /** Continues from a state saved from `state` (four uint32 words, not all zero). */
   restore(words: readonly number[]): void {
     if (words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) || words.every((w) => w === 0)) {
       throw new Error(`FastRandomStream.restore: a state is four uint32 words, not all zero, as from .state; got ${JSON.stringify(words)}`);
     }
-    this.s0 = words[0] | 0; this.s1 = words[1] | 0; this.s2 = words[2] | 0; this.s3 = words[3] | 0;
+    for (let i = 0; i < 4; i++) this.s[i] = words[i] | 0;
   }
 }
 

@@ -168,7 +168,7 @@ export class ApproxPCPM {
       let r = j + rng.int(B - j);
       if (this.proposal === 'uniform-pair') {
         // keep b with probability unlike[b]/8, so that (b, partner) is uniform over unlike pairs
-        while ((rng.nextUint32() & 7) >= s.unlike[boundary[r]]) r = j + rng.int(B - j);
+        while ((rng.nextUint32() & 7) >= s.unlikeCount(boundary[r])) r = j + rng.int(B - j);
       }
       const a = boundary[j], b = boundary[r];
       boundary[j] = b; pos[b] = j;
@@ -176,7 +176,7 @@ export class ApproxPCPM {
       // b's partner: a uniform Moore neighbour with another id
       const id = ids[b];
       s.neighbours8(b, nbr);
-      let k = rng.int(s.unlike[b]);
+      let k = rng.int(s.unlikeCount(b));
       let other = -1;
       for (let q = 0; q < 8; q++) {
         if (ids[nbr[q]] !== id) {

@@ -30,8 +30,15 @@ export class ExactSampler {
   readonly exactBoltzmann: boolean;
   private readonly rng: FastRandomStream;
   private readonly nbr = new Int32Array(8);
+  /** Random words drawn ahead from rng, and the next one to use. */
+  private readonly words = new Uint32Array(256);
+  private wordPos = 256;
+  /** Elapsed time as a one-element array: a double kept in a local of the long loop would be boxed at every update. */
+  private readonly clock = new Float64Array(1);
   /** Elapsed time in Monte Carlo sweeps. */
-  mcs = 0;
+  get mcs(): number {
+    return this.clock[0];
+  }
   attempts = 0;
   accepted = 0;
 
@@ -73,11 +80,12 @@ export class ExactSampler {
     const ids = s.ids, boundary = s.boundary, volume = s.volume, mask = s.unlikeMask;
     const table = ExactSampler.EXP_TABLE;
     const invT = 1 / this.temperature, exact = this.exactBoltzmann;
-    let mcs = this.mcs, attempts = 0, accepted = 0;
-    while (attempts < maxAttempts && mcs < endMcs) {
+    const clock = this.clock, words = this.words;
+    let attempts = 0, accepted = 0, pos = this.wordPos;
+    while (attempts < maxAttempts && clock[0] < endMcs) {
       const E = s.unlikePairs;
       if (E === 0) {
-        this.mcs = mcs; this.attempts += attempts; this.accepted += accepted;
+        this.wordPos = pos; this.attempts += attempts; this.accepted += accepted;
         throw new Error('ExactSampler: the lattice holds a single id, so no copy is possible; start from a configuration with at least two ids');
       }
       // A uniform unlike ordered pair: a uniform boundary target and a uniform Moore
@@ -89,12 +97,13 @@ export class ExactSampler {
       const nb = s.boundarySize;
       let t: number, dir: number;
       do {
-        const w = rng.nextUint32();
+        if (pos === 256) { rng.fill(words); pos = 0; }
+        const w = words[pos++];
         t = boundary[Math.floor(w * nb * 2.3283064365386963e-10)];
         dir = w & 7;
       } while (((mask[t] >> dir) & 1) === 0);
       attempts++;
-      mcs += 8 / E;
+      clock[0] += 8 / E;
       s.neighbours8(t, nbr);
       const c = ids[nbr[dir]], old = ids[t];
       if (old !== 0 && volume[old] === 1) continue; // vanishing guard
@@ -107,7 +116,8 @@ export class ExactSampler {
       if (x > 0) {
         // exp(−(k+1)/16) < exp(−x) <= exp(−k/16) for k = floor(16x): decide from the table
         // unless u falls between the two bounds
-        const u = rng.uniform32();
+        if (pos === 256) { rng.fill(words); pos = 0; }
+        const u = words[pos++] * 2.3283064365386963e-10;
         const k = x < 32 ? (x * 16) | 0 : 512;
         if (u >= table[k]) continue;
         if (u >= table[k + 1] && u >= Math.exp(-x)) continue;
@@ -115,7 +125,7 @@ export class ExactSampler {
       s.setIdAt(t, c, nbr);
       accepted++;
     }
-    this.mcs = mcs;
+    this.wordPos = pos;
     this.attempts += attempts;
     this.accepted += accepted;
   }

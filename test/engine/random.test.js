@@ -85,6 +85,10 @@ test('FastRandomStream is xoshiro128** (reference outputs), reproducible from it
   b.restore(st);
   assert.equal([b.nextUint32(), b.nextUint32()], next);
   assert.throws(() => b.restore([0, 0, 0, 0]), /not all zero/);
+  const buf = new Uint32Array(300);
+  a.restore(st); a.fill(buf);
+  b.restore(st);
+  assert.equal(Array.from(buf), Array.from({ length: 300 }, () => b.nextUint32()), 'fill draws the words nextUint32 would');
 });
 
 test.run();
