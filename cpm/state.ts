@@ -269,13 +269,14 @@ export class CpmState {
       const isC = ((v ^ c) - 1) >>> 31, isOld = ((v ^ old) - 1) >>> 31;
       mt |= (1 - isC) << q;
       const d = isOld - isC;
-      if (d !== 0) {
-        const before = mask[n];
-        const after = before ^ (1 << (q ^ 3)); // t is n's neighbour in the opposite direction (q ^ 3)
-        mask[n] = after;
-        dE += d;
+      const before = mask[n];
+      const after = before ^ ((d & 1) << (q ^ 3)); // t is n's neighbour in the opposite direction (q ^ 3)
+      mask[n] = after;
+      dE += d;
+      // n joins or leaves the boundary only when its mask turns nonzero or zero
+      if ((before === 0) !== (after === 0)) {
         if (before === 0) this.boundaryAdd(n);
-        else if (after === 0) this.boundaryRemove(n);
+        else this.boundaryRemove(n);
       }
     }
     const beforeT = mask[t];
