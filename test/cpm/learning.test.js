@@ -237,7 +237,7 @@ test('bad training input gives clear errors', async () => {
   assert.throws(() => new nc.Trainer(tc, d, { target: 15, types: 2 }), /dataset has cell type 2 but the model has 2 types/);
   assert.throws(() => new nc.Trainer({ ...tc, sampler: 'metropolis' }, d, { target: 15, types: 3 }), /'sampler' must be 'cpm', 'gibbs' or 'gwg'/);
   assert.throws(() => new nc.Trainer({ ...tc, lr: -1 }, d, { target: 15, types: 3 }), /'lr' must be a positive number/);
-  const huge = new nc.Trainer({ ...tc, lr: 1e30 }, d, { target: 15, types: 3 });
+  const huge = new nc.Trainer({ ...tc, lr: 1e300 }, d, { target: 15, types: 3 }); // one Adam step moves each parameter by about lr, so energies overflow
   const before = huge.model.values(huge.params);
   try { for (let i = 0; i < 5; i++) await huge.step(); assert.unreachable(); } catch (e) { assert.ok(e instanceof nc.NonFiniteError, e.message); assert.match(e.message, /non-finite|not finite/); }
   assert.equal(huge.model.values(huge.params), before, 'the parameters stay at the last good values');
