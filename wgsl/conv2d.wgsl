@@ -1,5 +1,5 @@
 // Direct 2-D convolution (cross-correlation), NCHW input, OIHW weight, optional bias.
-// Each invocation computes a 4 (output channels) × PX (adjacent output columns) block; the
+// Each invocation computes a 4 (output channels) × PX (adjacent output columns, up to 12) block; the
 // workgroup stages its 4 channels' weights in workgroup memory. For every (input channel,
 // kernel row) the SEG = (PX − 1)·STRIDE + KW input values the block needs are loaded once
 // and reused by all taps of that row. Grid: x = blocks of 64 (image, column block) items over

@@ -74,5 +74,38 @@ export function gpuKeepAlive(): unknown {
   return keepAlive;
 }
 
+type ImmediateFn = (fn: (...args: unknown[]) => void, ...args: unknown[]) => unknown;
+let gentle = 0;
+let realSetImmediate: ImmediateFn | null = null;
+
+/**
+ * Waits for a GPU promise (a buffer map) without spinning a core. Dawn's Node binding
+ * polls for completion by rescheduling a native callback with setImmediate, which keeps
+ * one core busy for the whole wait; on a software adapter that core is one the "GPU"
+ * (lavapipe's threads) needs, and kernels ran about 30% slower. While such a wait is
+ * pending, native callbacks given to setImmediate are delayed by a 1 ms timer instead
+ * once the first 0.2 ms have passed (short waits keep their latency); JavaScript callbacks
+ * are untouched. Use it only for software adapters: on a real GPU spinning costs a core
+ * but not GPU time, and polling each millisecond would add latency.
+ */
+export async function gentleWait<T>(wait: () => Promise<T>): Promise<T> {
+  if (gentle++ === 0) {
+    const real = globalThis.setImmediate as unknown as ImmediateFn;
+    realSetImmediate = real;
+    const t0 = performance.now();
+    const isNative = (fn: unknown) => typeof fn === 'function' && Function.prototype.toString.call(fn).includes('[native code]');
+    (globalThis as unknown as { setImmediate: ImmediateFn }).setImmediate = (fn, ...args) =>
+      performance.now() - t0 > 0.2 && isNative(fn) ? setTimeout(fn, 1, ...args) : real(fn, ...args);
+  }
+  try {
+    return await wait();
+  } finally {
+    if (--gentle === 0 && realSetImmediate) {
+      (globalThis as unknown as { setImmediate: ImmediateFn }).setImmediate = realSetImmediate;
+      realSetImmediate = null;
+    }
+  }
+}
+
 /** How to get a WebGPU adapter on a machine without a GPU. */
 export const WEBGPU_HINT = 'install Mesa lavapipe >= 24 (apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1; see README "WebGPU without a GPU")';
