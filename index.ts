@@ -7,7 +7,7 @@ export { cpu, CpuBackend } from './engine/cpu/backend.js';
 export * as engine from './engine/ops.js';
 export * as random from './engine/random.js';
 export { makeKey, split, foldIn, RandomStream, FastRandomStream, type Key } from './engine/random.js';
-export { getGpu, WEBGPU_HINT, type AdapterDescription, type GpuHandle } from './engine/webgpu/device.js';
+export { gentleWait, getGpu, WEBGPU_HINT, type AdapterDescription, type GpuHandle } from './engine/webgpu/device.js';
 export * from './autodiff/ops.js';
 export { valueAndGrad, grad, noGrad, isRecording, type Params } from './autodiff/tape.js';
 export * as nn from './autodiff/nn.js';
