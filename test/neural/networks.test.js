@@ -103,7 +103,7 @@ test('NH gradients match finite differences on a tiny lattice', () => {
   const nh = new nc.NeuralHamiltonian({ types: 3, embed: 2, widths: [2, 3], pooling: [2, 1], readout: 3 });
   const p = nh.init(nc.makeKey(19));
   const w = nc.tensor([0.7, -1.3]);
-  gradCheck((q) => nc.sum(nc.mul(nh.energy(q, cs), w)), p, { eps: 1e-2, tol: 3e-2, label: 'NH' });
+  gradCheck((q) => nc.sum(nc.mul(nh.energy(q, cs), w)), p, { eps: 1e-3, tol: 3e-2, label: 'NH', kinks: true });
 });
 
 test('closure and 1 NH + CNN gradients match finite differences on a tiny lattice', () => {
@@ -115,7 +115,7 @@ test('closure and 1 NH + CNN gradients match finite differences on a tiny lattic
     const sel = {};
     for (const k of Object.keys(p)) if (!k.includes('mlp.r')) sel[k] = p[k]; // the readout MLP is covered by the NH check
     const rest = Object.fromEntries(Object.entries(p).filter(([k]) => !(k in sel)));
-    gradCheck((q) => nc.sum(m.energy({ ...rest, ...q }, cs)), sel, { eps: 1e-2, tol: 3e-2, label: kind });
+    gradCheck((q) => nc.sum(m.energy({ ...rest, ...q }, cs)), sel, { eps: 1e-3, tol: 3e-2, label: kind, kinks: true });
   }
 });
 
