@@ -1,6 +1,7 @@
 // Suite `conv-webgpu`: conv2d forward, input gradient and weight gradient on the WebGPU
-// backend (shapes A and B of the `conv` suite), in GFLOP/s, with the CPU backend measured in
-// the same run as the reference. Reports the adapter (lavapipe is a software adapter).
+// backend (shapes A and B of the `conv` suite), and two matrix products (a square one and
+// the im2col shape of shape B), in GFLOP/s, with the CPU backend measured in the same run as
+// the reference. Reports the adapter (lavapipe is a software adapter).
 import * as nc from 'neuralcpm';
 import { SHAPES } from './conv.js';
 
@@ -46,6 +47,14 @@ export async function run(ctx) {
       const gf = flops / tg / 1e9, ref = flops / tc / 1e9;
       rows.push({ name: `shape${label}_${op}`, value: gf, unit: 'GFLOP/s', reference: ref, ratio: gf / ref, adapter: info });
     }
+  }
+  for (const [m, k, n] of [[256, 256, 256], [51 * 144, 144, 32]]) {
+    const a = nc.random.uniform(nc.makeKey(4), [m, k], -1, 1), b = nc.random.uniform(nc.makeKey(5), [k, n], -1, 1);
+    const [ga, gb] = [await nc.toBackend(a, gpu), await nc.toBackend(b, gpu)];
+    const tg = await timeGpu(() => nc.engine.matmul(ga, gb));
+    const tc = ctx.measure(`matmul ${m}x${k}x${n} cpu`, () => nc.engine.matmul(a, b));
+    const flops = 2 * m * k * n;
+    rows.push({ name: `matmul_${m}x${k}x${n}`, value: flops / tg / 1e9, unit: 'GFLOP/s', reference: flops / tc / 1e9, ratio: tc / tg, adapter: info, block: gpu.matmulBlock });
   }
   return rows;
 }

@@ -72,12 +72,28 @@ if (!gpu) {
     await same(nc.engine.permute(await up(xi), [1, 0]), nc.engine.permute(xi, [1, 0]), 0, 'int permute');
   });
 
-  test('matmul, batched, transposed, shared', async () => {
-    const a = rand(9, [3, 17, 13]), b = rand(10, [3, 13, 19]), b2 = rand(11, [13, 19]);
-    await same(nc.engine.matmul(await up(a), await up(b)), nc.engine.matmul(a, b), 1e-5, 'batched');
-    await same(nc.engine.matmul(await up(a), await up(b2)), nc.engine.matmul(a, b2), 1e-5, 'shared');
-    const at = rand(12, [13, 17]), bt = rand(13, [19, 13]);
-    await same(nc.engine.matmul(await up(at), await up(bt), true, true), nc.engine.matmul(at, bt, true, true), 1e-5, 'transposed');
+  test('matmul, batched, transposed, shared, with the software and the hardware register blocks', async () => {
+    const gpuBackend = gpu;
+    const chosen = gpuBackend.matmulBlock;
+    try {
+      for (const block of [{ rows: 12, cols: 8 }, { rows: 4, cols: 4 }, { rows: 1, cols: 4 }]) {
+        gpuBackend.matmulBlock = block;
+        const tag = `${block.rows}x${block.cols}`;
+        const a = rand(9, [3, 17, 13]), b = rand(10, [3, 13, 19]), b2 = rand(11, [13, 19]);
+        await same(nc.engine.matmul(await up(a), await up(b)), nc.engine.matmul(a, b), 1e-5, `batched ${tag}`);
+        await same(nc.engine.matmul(await up(a), await up(b2)), nc.engine.matmul(a, b2), 1e-5, `shared ${tag}`);
+        const at = rand(12, [13, 17]), bt = rand(13, [19, 13]);
+        await same(nc.engine.matmul(await up(at), await up(bt), true, true), nc.engine.matmul(at, bt, true, true), 1e-5, `transposed ${tag}`);
+        const v = rand(14, [1, 5]), wv = rand(15, [5, 1]); // a 1x1 result: every block is mostly out of range
+        await same(nc.engine.matmul(await up(v), await up(wv)), nc.engine.matmul(v, wv), 1e-5, `1x1 ${tag}`);
+        const big = rand(16, [70, 300]), bb = rand(17, [300, 37]); // k > 256: a long accumulation
+        await same(nc.engine.matmul(await up(big), await up(bb)), nc.engine.matmul(big, bb), 1e-4, `70x300x37 ${tag}`);
+      }
+      gpuBackend.matmulBlock = { rows: 4, cols: 6 };
+      assert.throws(() => nc.engine.matmul(gpuBackend.fromArray(new Float32Array(4), [2, 2], 'float32'), gpuBackend.fromArray(new Float32Array(4), [2, 2], 'float32')), /multiple of 4/);
+    } finally {
+      gpuBackend.matmulBlock = chosen;
+    }
   });
 
   const convCases = [
