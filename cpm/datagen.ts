@@ -72,7 +72,7 @@ export async function generateDataset(s: ScenarioConfig, opts: GenerateOptions):
   }
   return {
     count: total, height: s.height, width: s.width, typeSlots: slots, ids, types,
-    meta: { generator: 'neuralcpm exact sampler (edge-list Metropolis, classic kinetics)', stream: 'FastRandomStream: xoshiro128** seeded by Threefry-2x32 from each sample's key', scenario: s, seed: opts.seed, mcs: s.mcs, seconds: (Date.now() - t0) / 1000 },
+    meta: { generator: 'neuralcpm exact sampler (edge-list Metropolis, classic kinetics)', stream: 'FastRandomStream: xoshiro128** seeded by Threefry-2x32 from each sample key', scenario: s, seed: opts.seed, mcs: s.mcs, seconds: (Date.now() - t0) / 1000 },
   };
 }
 
