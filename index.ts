@@ -17,6 +17,7 @@ export { neighbourOffsets, neighbourTable, wrapDelta } from './cpm/lattice.js';
 export { CpmState, validateConfiguration, type Configuration } from './cpm/state.js';
 export { Contact, Volume, ExternalField, DirectedMotion, Hamiltonian, type Term, type DirectionFn } from './cpm/hamiltonian.js';
 export { ExactSampler, type ExactSamplerOptions, type SamplerStats } from './cpm/samplers/exact.js';
+export { metropolisAccepts } from './cpm/samplers/metropolis.js';
 export { seedDisc, type DiscSeedOptions } from './cpm/init.js';
 export { cellsortScenario, validateScenario, buildHamiltonian, CELLSORT_PARAMETERS, CELLSORT_LATTICES, type ScenarioConfig } from './cpm/scenario.js';
 export { encodeNpz, decodeNpz, encodeNpy, decodeNpy, type NpyValue, type NpyArray } from './cpm/io/npz.js';

@@ -9,6 +9,14 @@ import { neighbourTable, wrapDelta } from './lattice.js';
 /** POPCOUNT8[m] = number of set bits of the byte m. */
 const POPCOUNT8 = Uint8Array.from({ length: 256 }, (_, m) => { let n = 0; for (let b = m; b; b >>= 1) n += b & 1; return n; });
 
+/** NTH_BIT8[m·8 + k] = position of the k-th (from 0) set bit of the byte m (−1 if m has fewer). */
+const NTH_BIT8 = Int8Array.from({ length: 2048 }, (_, i) => {
+  const m = i >> 3;
+  let k = i & 7;
+  for (let b = 0; b < 8; b++) if ((m >> b) & 1 && k-- === 0) return b;
+  return -1;
+});
+
 /** A plain, serialisable configuration: ids (H·W, row-major) and a type per id. */
 export interface Configuration {
   height: number;
@@ -216,6 +224,11 @@ export class CpmState {
   /** Number of Moore neighbours of site s with another id. */
   unlikeCount(s: number): number {
     return POPCOUNT8[this.unlikeMask[s]];
+  }
+
+  /** Direction (in `neighbours8` order) of the k-th (from 0) Moore neighbour of s with another id; −1 if there are fewer. */
+  unlikeDirection(s: number, k: number): number {
+    return NTH_BIT8[this.unlikeMask[s] * 8 + k];
   }
 
   /** Type of the id at site s. */

@@ -18,7 +18,8 @@
  *   ('boundary-target'), but keeps it at 47 000 with uniform pairs (bench/notes).
  */
 import { checkTemperature } from './temperature.js';
-import { RandomStream, type Key } from '../../engine/random.js';
+import { FastRandomStream, type Key } from '../../engine/random.js';
+import { metropolisAccepts } from './metropolis.js';
 import type { Hamiltonian } from '../hamiltonian.js';
 import { FastDelta } from '../fast-delta.js';
 import type { Configuration, CpmState } from '../state.js';
@@ -124,7 +125,10 @@ export interface ApproxOptions {
 export class ApproxPCPM {
   readonly proposals: number;
   readonly temperature: number;
-  private readonly rng: RandomStream;
+  private readonly rng: FastRandomStream;
+  /** Random words drawn ahead from rng, and the next one to use. */
+  private readonly words = new Uint32Array(256);
+  private wordPos = 256;
   /** This iteration's proposals (target sites and new ids) and their ΔH. */
   readonly targets: Int32Array;
   readonly newIds: Int32Array;
@@ -144,7 +148,7 @@ export class ApproxPCPM {
     this.proposal = opts.proposal ?? 'uniform-pair';
     if (!PROPOSAL_KINDS.includes(this.proposal)) throw new Error(`ApproxPCPM: proposal must be one of ${PROPOSAL_KINDS.join(', ')}, got '${String(opts.proposal)}'`);
     this.temperature = T;
-    this.rng = new RandomStream(opts.key);
+    this.rng = new FastRandomStream(opts.key);
     this.targets = new Int32Array(opts.proposals);
     this.newIds = new Int32Array(opts.proposals);
     this.dH = new Float64Array(opts.proposals);
@@ -159,34 +163,37 @@ export class ApproxPCPM {
 
   /** Draws this iteration's proposals; returns how many (fewer than P if the boundary is smaller). */
   propose(): number {
-    const s = this.state, rng = this.rng, ids = s.ids, nbr = this.nbr;
+    const s = this.state, rng = this.rng, words = this.words, ids = s.ids, nbr = this.nbr;
     const B = s.boundarySize;
     const n = Math.min(this.proposals, B);
     const boundary = s.boundary, pos = s.boundaryPos;
+    const pair = this.proposal === 'uniform-pair';
+    let w = this.wordPos;
+    // Uniform integers below m come from one 32-bit word by multiply-shift (floor(word·m/2^32)),
+    // uniform to within a relative m/2^32.
     for (let j = 0; j < n; j++) {
       // partial Fisher-Yates inside the boundary list (positions stay consistent)
-      let r = j + rng.int(B - j);
-      if (this.proposal === 'uniform-pair') {
-        // keep b with probability unlike[b]/8, so that (b, partner) is uniform over unlike pairs
-        while ((rng.nextUint32() & 7) >= s.unlikeCount(boundary[r])) r = j + rng.int(B - j);
+      let r: number;
+      for (;;) {
+        if (w === 256) { rng.fill(words); w = 0; }
+        const word = words[w++];
+        r = j + Math.floor(word * (B - j) * 2.3283064365386963e-10);
+        // uniform-pair: keep b with probability unlike(b)/8 (the word's low 3 bits), so that
+        // (b, partner) is uniform over unlike pairs
+        if (!pair || (word & 7) < s.unlikeCount(boundary[r])) break;
       }
       const a = boundary[j], b = boundary[r];
       boundary[j] = b; pos[b] = j;
       boundary[r] = a; pos[a] = r;
       // b's partner: a uniform Moore neighbour with another id
-      const id = ids[b];
+      if (w === 256) { rng.fill(words); w = 0; }
+      const k = Math.floor(words[w++] * s.unlikeCount(b) * 2.3283064365386963e-10);
       s.neighbours8(b, nbr);
-      let k = rng.int(s.unlikeCount(b));
-      let other = -1;
-      for (let q = 0; q < 8; q++) {
-        if (ids[nbr[q]] !== id) {
-          if (k === 0) { other = nbr[q]; break; }
-          k--;
-        }
-      }
-      if (this.proposal === 'boundary-source') { this.targets[j] = other; this.newIds[j] = id; }
+      const other = nbr[s.unlikeDirection(b, k)];
+      if (this.proposal === 'boundary-source') { this.targets[j] = other; this.newIds[j] = ids[b]; }
       else { this.targets[j] = b; this.newIds[j] = ids[other]; }
     }
+    this.wordPos = w;
     return n;
   }
 
@@ -200,11 +207,18 @@ export class ApproxPCPM {
 
   /** Accepts or rejects the n proposals whose ΔH are in `dH` and applies the accepted ones at once. */
   commit(n: number): number {
-    const T = this.temperature, rng = this.rng;
+    const invT = 1 / this.temperature, rng = this.rng, words = this.words;
+    let w = this.wordPos;
     for (let j = 0; j < n; j++) {
-      const d = this.dH[j];
-      this.accept[j] = d <= 0 || rng.uniform32() < Math.exp(-d / T) ? 1 : 0;
+      const x = this.dH[j] * invT;
+      let ok = x <= 0;
+      if (!ok) {
+        if (w === 256) { rng.fill(words); w = 0; }
+        ok = metropolisAccepts(x, words[w++] * 2.3283064365386963e-10);
+      }
+      this.accept[j] = ok ? 1 : 0;
     }
+    this.wordPos = w;
     const s = this.state;
     let applied = 0;
     for (let j = 0; j < n; j++) {

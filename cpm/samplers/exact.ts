@@ -8,6 +8,7 @@
  * Copies that would remove a cell's last site are rejected (the vanishing guard).
  */
 import { checkTemperature } from './temperature.js';
+import { metropolisAccepts } from './metropolis.js';
 import { FastRandomStream, type Key } from '../../engine/random.js';
 import type { Hamiltonian } from '../hamiltonian.js';
 import { FastDelta } from '../fast-delta.js';
@@ -48,8 +49,6 @@ export class ExactSampler {
   accepted = 0;
 
   private readonly fast: FastDelta;
-  /** EXP_TABLE[k] = exp(−k/16): brackets exp(−x) so most acceptance tests need no Math.exp. */
-  private static readonly EXP_TABLE = Float64Array.from({ length: 514 }, (_, k) => Math.exp(-k / 16));
 
   constructor(readonly state: CpmState, readonly hamiltonian: Hamiltonian, opts: ExactSamplerOptions) {
     const T = checkTemperature(opts.temperature, 'ExactSampler');
@@ -83,7 +82,6 @@ export class ExactSampler {
     const s = this.state;
     const rng = this.rng, fast = this.fast, nbr = this.nbr;
     const ids = s.ids, boundary = s.boundary, volume = s.volume, mask = s.unlikeMask;
-    const table = ExactSampler.EXP_TABLE;
     const invT = 1 / this.temperature, exact = this.exactBoltzmann;
     const clock = this.clock, words = this.words, tries = this.tries;
     let attempts = 0, accepted = 0, pos = this.wordPos;
@@ -130,14 +128,9 @@ export class ExactSampler {
         const e2 = E + s.unlikePairsDelta(t, c);
         x -= Math.log(s.neighboursWithId(t, old) / s.neighboursWithId(t, c)) + Math.log(E / e2);
       }
-      if (x > 0) {
-        // exp(−(k+1)/16) < exp(−x) <= exp(−k/16) for k = floor(16x): decide from the table
-        // unless u falls between the two bounds
+      if (!(x <= 0)) { // the uniform is drawn only when it is needed
         if (pos === 256) { rng.fill(words); pos = 0; }
-        const u = words[pos++] * 2.3283064365386963e-10;
-        const k = x < 32 ? (x * 16) | 0 : 512;
-        if (u >= table[k]) continue;
-        if (u >= table[k + 1] && u >= Math.exp(-x)) continue;
+        if (!metropolisAccepts(x, words[pos++] * 2.3283064365386963e-10)) continue;
       }
       s.setIdAt(t, c, nbr);
       accepted++;

@@ -102,4 +102,34 @@ test('bad sampler input gives clear errors', () => {
   assert.throws(() => nc.validateScenario({ ...nc.cellsortScenario('a'), contact: { J: [[0, 1], [2, 0]], order: 2, divisor: 4 } }, 'my.json'), /my.json: .*symmetric/);
 });
 
+test('the table-bracketed Metropolis test equals u < exp(-x); unlike masks give counts and directions', () => {
+  const rng = new nc.RandomStream(nc.makeKey(77));
+  let checked = 0;
+  for (let i = 0; i < 200000; i++) {
+    const x = rng.uniform() * 40 - 5, u = rng.uniform32();
+    assert.is(nc.metropolisAccepts(x, u), x <= 0 || u < Math.exp(-x), `x ${x}, u ${u}`);
+    checked++;
+  }
+  // bracket edges: x exactly on a table point, u exactly equal to exp(-x), huge x, u = 0, NaN
+  for (const k of [0, 1, 15, 16, 511, 512, 513]) {
+    const x = k / 16;
+    for (const u of [0, Math.exp(-x), Math.exp(-x) * (1 - 1e-12), Math.exp(-x) * (1 + 1e-12), 0.999]) {
+      if (u < 1) assert.is(nc.metropolisAccepts(x, u), x <= 0 || u < Math.exp(-x), `edge x ${x}, u ${u}`);
+    }
+  }
+  assert.ok(nc.metropolisAccepts(40, 0) && !nc.metropolisAccepts(40, 1e-17) && !nc.metropolisAccepts(1e9, 0) && !nc.metropolisAccepts(NaN, 0));
+  assert.ok(checked === 200000);
+  // masks: on a random state every site's count and k-th unlike direction match a direct scan
+  const c = nc.seedDisc({ height: 12, width: 11, cells: 9, radius: 4, key: nc.makeKey(78) });
+  const st = new nc.CpmState(c);
+  new nc.ExactSampler(st, new nc.Hamiltonian([new nc.Contact([[0, 1, 1], [1, 1, 1], [1, 1, 1]], 2, 4), new nc.Volume(1, 8)]), { key: nc.makeKey(79) }).run(20);
+  const nbr = new Int32Array(8);
+  for (let site = 0; site < st.size; site++) {
+    st.neighbours8(site, nbr);
+    const dirs = [0, 1, 2, 3, 4, 5, 6, 7].filter((q) => st.ids[nbr[q]] !== st.ids[site]);
+    assert.is(st.unlikeCount(site), dirs.length);
+    for (let k = 0; k < 8; k++) assert.is(st.unlikeDirection(site, k), k < dirs.length ? dirs[k] : -1);
+  }
+});
+
 test.run();
