@@ -275,10 +275,20 @@ export class WebGpuBackend implements Backend {
         ? 'var s = 0.0; var comp = 0.0;\n  for (var j = 0u; j < n; j++) { let yv = src[p] - comp; let tv = s + yv; comp = (tv - s) - yv; s = tv; p += inner; }\n  out[i] = s;'
         : 'var s = 0; for (var j = 0u; j < n; j++) { s += src[p]; p += inner; }\n  out[i] = s;')
       : (T === 'f32'
-        ? 'var m = src[p]; for (var j = 0u; j < n; j++) { let v = src[p]; if (v != v) { m = v; break; } m = max(m, v); p += inner; }\n  out[i] = m;'
+        // NaN test on the bits: shader compilers may fold v != v to false
+        ? 'var m = src[p]; for (var j = 0u; j < n; j++) { let v = src[p]; if ((bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u) { m = v; break; } m = max(m, v); p += inner; }\n  out[i] = m;'
         : 'var m = src[p]; for (var j = 0u; j < n; j++) { m = max(m, src[p]); p += inner; }\n  out[i] = m;');
+    const code = source('reduce').replace(/\bT\b/g, T).replaceAll('REDUCE_BODY', body);
+    // Few outputs over a long axis: reduce chunks of 256 in parallel, then reduce the chunks
+    // (one invocation looping over 10^5 values serially is slow on any GPU).
+    if (n > 1024 && outer * inner < 16384) {
+      const len = 256, chunks = Math.ceil(n / len);
+      const part = this.newTensor([outer, chunks, inner], x.dtype);
+      this.elementwise(`reduce:${op}:${T}`, code, outer * chunks * inner, [n, inner, len, chunks], [this.buf(x), this.buf(part)]);
+      return this.reduce(op, part, outer, chunks, inner, outShape);
+    }
     const out = this.newTensor(outShape, x.dtype);
-    this.elementwise(`reduce:${op}:${T}`, source('reduce').replace(/\bT\b/g, T).replaceAll('REDUCE_BODY', body), outer * inner, [n, inner], [this.buf(x), this.buf(out)]);
+    this.elementwise(`reduce:${op}:${T}`, code, outer * inner, [n, inner, n, 1], [this.buf(x), this.buf(out)]);
     return out;
   }
 

@@ -58,6 +58,18 @@ if (!gpu) {
     }
     const big = rand(6, [2, 30000]);
     await same(nc.engine.sum(await up(big), 1), nc.engine.sum(big, 1), 1e-4, 'sum of 30000');
+    // long axes with few outputs go through chunks of 256 (partial last chunk, inner > 1, more than one round)
+    const mid = rand(7, [3, 5001, 7]);
+    const gmid = await up(mid);
+    await same(nc.engine.sum(gmid, 1), nc.engine.sum(mid, 1), 1e-4, 'sum over 5001 with inner 7');
+    await same(nc.engine.max(gmid, 1), nc.engine.max(mid, 1), 0, 'max over 5001 with inner 7');
+    const huge = rand(8, [300001]);
+    await same(nc.engine.sum(await up(huge)), nc.engine.sum(huge), 1e-4, 'sum of 300001 (two chunk rounds)');
+    const withNaN = Float32Array.from(huge.dataSync()); withNaN[123456] = NaN;
+    const gn = await up(nc.tensor(withNaN));
+    assert.ok(Number.isNaN((await nc.engine.max(gn).read())[0]), 'a NaN in a long max propagates');
+    const ints = nc.tensor(Int32Array.from({ length: 70000 }, (_, i) => (i % 13) - 6));
+    await same(nc.engine.sum(await up(ints)), nc.engine.sum(ints), 0, 'int sum of 70000');
   });
 
   test('shape kernels: permute, slice, concat, pad, broadcast (float and int)', async () => {
