@@ -165,6 +165,7 @@ export class FastRandomStream {
   // The four state words live in an Int32Array: as object fields, 32-bit values outside
   // the small-integer range would be boxed, and every update would allocate.
   private readonly s = new Int32Array(4);
+  private readonly one = new Uint32Array(1);
   constructor(key: Key) {
     checkKey(key, 'FastRandomStream');
     const w = new Uint32Array(4);
@@ -173,17 +174,10 @@ export class FastRandomStream {
     this.s.set(new Int32Array(w.buffer));
     if ((this.s[0] | this.s[1] | this.s[2] | this.s[3]) === 0) this.s[0] = 1; // the one forbidden state
   }
-  /** A uniform 32-bit word. */
+  /** A uniform 32-bit word (one step of `fill`; hot loops should fill a buffer instead). */
   nextUint32(): number {
-    const s = this.s;
-    const s0 = s[0], s1 = s[1], s2 = s[2] ^ s0, s3 = s[3] ^ s1;
-    const m = Math.imul(s1, 5);
-    const out = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
-    s[0] = s0 ^ s3;
-    s[1] = s1 ^ s2;
-    s[2] = s2 ^ (s1 << 9);
-    s[3] = (s3 << 11) | (s3 >>> 21);
-    return out;
+    this.fill(this.one);
+    return this.one[0];
   }
   /** A uniform double in [0, 1) with 32 random bits. */
   uniform32(): number {

@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import * as nc from 'neuralcpm';
-import { MODEL_OPTIONS, bar, evaluateTrajectories, evaluationStarts, finishedResult, gitDescribe, openModelRun, parseCli, pickDevice, trainConfigFor, trainModel, writeJson, writeText } from './common.js';
+import { MODEL_OPTIONS, bar, evaluationStarts, gitDescribe, openModelRun, parseCli, pickDevice, runModels, writeJson, writeText } from './common.js';
 
 /**
  * @typedef {{ scenario: 'paper' | 'small', lattice?: { height: number, width: number, cells: number, target: number, samples: number, mcs: number },
@@ -95,44 +95,28 @@ const dataFraction = all.map((c) => nc.bipolarFraction(c));
 // ---- the six models ----
 /** @type {nc.NetworkSizes} */
 const sizes = { ...P.networks, types: S.contact.J.length, ids: S.cells + 1, target: S.volume.target, height: S.height, width: S.width };
-/** @type {any[]} */
-const results = [];
-for (const kind of config.models) {
-  const runDir = join(outDir, kind);
-  const earlier = finishedResult(runDir);
-  if (earlier) { results.push(earlier); continue; }
-  const tc = trainConfigFor(kind, P, config, S.temperature);
-  // random rotations of the drawn training states (SPEC 6.3)
-  const trained = await trainModel({ kind, sizes, tc, trainSet: dataset, device, workers, runDir, evalWeights: config.evalWeights, augment: nc.randomRotation });
-  if (!trained) continue;
-  const { model, pool, weights, trainSeconds } = trained;
-  const { trajectories, finals, seconds: evalSeconds } = await evaluateTrajectories({ kind, model, weights, from: all, seed: config.seed, salt: 0xb1b0, eval: P.eval, temperature: S.temperature, evalBatch: P.evalBatch, pool });
-  const shape = nc.shapeMetrics(trajectories, bounds);
-  /** @param {nc.Configuration} c */
-  const safeFraction = (c) => { try { return nc.bipolarFraction(c); } catch { return [NaN, NaN]; } };
-  const usable = finals.filter((c) => Number.isFinite(safeFraction(c)[0]));
-  const axial = usable.length ? nc.axialRmse(all, usable) : NaN;
-  // bipolar fraction over time: mean and std over trajectories per frame and type
-  const frac = trajectories.map((t) => t.map(safeFraction));
-  const over = [0, 1].map((k) => trajectories[0].map((_, f) => {
-    const v = frac.map((tr) => tr[f][k]).filter(Number.isFinite);
-    const m = v.reduce((a, x) => a + x, 0) / Math.max(1, v.length);
-    return { mean: m, std: Math.sqrt(v.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(1, v.length)) };
-  }));
-  const scale = S.height > 100 ? 2 : 3;
-  await nc.savePngGrid(join(runDir, 'final-states.png'), finals, Math.min(8, finals.length), { scale });
-  await nc.saveGif(join(runDir, 'trajectory.gif'), trajectories[0], { scale, delay: 150 });
-  const result = {
-    model: kind, label: nc.MODEL_LABELS[/** @type {nc.ModelKind} */ (kind)], p_volume: shape.pVolume, p_unfragmented: shape.pUnfragmented, axial_rmse: axial,
-    axial_variances: usable.length ? nc.meanAxialVariances(usable) : null, bipolar_fraction_over_time: over,
-    frames_evaluated: shape.frames, trajectories: P.eval.trajectories, frames: P.eval.frames, mcs_per_frame: (P.eval.itersPerFrame * P.eval.proposals) / (S.height * S.width),
-    iterations: tc.iterations, train_seconds: trainSeconds, eval_seconds: evalSeconds, params: nc.nn.countParams(weights), train_config: tc, sizes,
-    device: device.description, workers, weights: config.evalWeights, commit: gitDescribe(), seed: config.seed,
-  };
-  writeJson(join(runDir, 'result.json'), result);
-  results.push(result);
-  console.log(`${kind}: p_volume ${shape.pVolume.toFixed(2)}, p_unfragmented ${shape.pUnfragmented.toFixed(2)}, axial RMSE ${axial.toFixed(1)} px² (train ${(trainSeconds / 60).toFixed(1)} min, evaluate ${(evalSeconds / 60).toFixed(1)} min)`);
-}
+/** @param {nc.Configuration} c */
+const safeFraction = (c) => { try { return nc.bipolarFraction(c); } catch { return [NaN, NaN]; } };
+const results = await runModels({
+  kinds: config.models, sizes, P, config, temperature: S.temperature, trainSet: dataset, evalFrom: all, salt: 0xb1b0, bounds,
+  device, workers, outDir, augment: nc.randomRotation, // random rotations of the drawn training states (SPEC 6.3)
+  scale: S.height > 100 ? 2 : 3, gifDelay: 150,
+  score: ({ trajectories, finals }) => {
+    const usable = finals.filter((c) => Number.isFinite(safeFraction(c)[0]));
+    const axial = usable.length ? nc.axialRmse(all, usable) : NaN;
+    // bipolar fraction over time: mean and std over trajectories per frame and type
+    const frac = trajectories.map((t) => t.map(safeFraction));
+    const over = [0, 1].map((k) => trajectories[0].map((_, f) => {
+      const v = frac.map((tr) => tr[f][k]).filter(Number.isFinite);
+      const m = v.reduce((a, x) => a + x, 0) / Math.max(1, v.length);
+      return { mean: m, std: Math.sqrt(v.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(1, v.length)) };
+    }));
+    return {
+      fields: { axial_rmse: axial, axial_variances: usable.length ? nc.meanAxialVariances(usable) : null, bipolar_fraction_over_time: over },
+      summary: `axial RMSE ${axial.toFixed(1)} px²`,
+    };
+  },
+});
 
 // ---- plots (paper Figure 7): fraction of variance along the polar axis ----
 const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];

@@ -255,3 +255,48 @@ export function trainConfigFor(kind, P, config, temperature) {
     lr: P.lr, emaDecay: 0.99, temperature, seed: config.seed, checkpointEvery: P.checkpointEvery, evalBatch: P.evalBatch,
   };
 }
+
+/**
+ * Trains and evaluates each model kind of an experiment in turn, in outDir/<kind>: reuses a
+ * result.json finished earlier, trains (resumable, see trainModel), draws the evaluation
+ * trajectories, scores p_volume and p_unfragmented (SPEC 7), saves the final states and a
+ * trajectory as pictures and writes result.json with the experiment's own metrics, which
+ * `score` returns as extra fields plus a phrase for the console line. Models whose training
+ * stopped on a non-finite loss are left out.
+ * @param {{ kinds: readonly string[], sizes: nc.NetworkSizes, P: any, config: any, temperature: number,
+ *   trainSet: nc.Dataset, evalFrom: nc.Configuration[], salt: number, bounds: { lo: number, hi: number },
+ *   device: { backend: nc.Backend, name: string, description: string }, workers: number, outDir: string,
+ *   augment?: ((c: nc.Configuration, key: nc.Key) => nc.Configuration) | null, scale: number, gifDelay: number,
+ *   score: (o: { trajectories: nc.Configuration[][], finals: nc.Configuration[] }) => { fields: object, summary: string } }} o
+ * @returns {Promise<any[]>} the results, in the order of `kinds`
+ */
+export async function runModels(o) {
+  /** @type {any[]} */
+  const results = [];
+  for (const kind of o.kinds) {
+    const runDir = join(o.outDir, kind);
+    const earlier = finishedResult(runDir);
+    if (earlier) { results.push(earlier); continue; }
+    const tc = trainConfigFor(kind, o.P, o.config, o.temperature);
+    const trained = await trainModel({ kind: /** @type {nc.ModelKind} */ (kind), sizes: o.sizes, tc, trainSet: o.trainSet, device: o.device, workers: o.workers, runDir, evalWeights: o.config.evalWeights, augment: o.augment });
+    if (!trained) continue;
+    const { model, trainer, pool, weights, trainSeconds } = trained;
+    const { trajectories, finals, seconds: evalSeconds } = await evaluateTrajectories({ kind, model, weights, from: o.evalFrom, seed: o.config.seed, salt: o.salt, eval: o.P.eval, temperature: o.temperature, evalBatch: o.P.evalBatch, pool });
+    const shape = nc.shapeMetrics(trajectories, o.bounds);
+    await nc.savePngGrid(join(runDir, 'final-states.png'), finals, Math.min(8, finals.length), { scale: o.scale });
+    await nc.saveGif(join(runDir, 'trajectory.gif'), trajectories[0], { scale: o.scale, delay: o.gifDelay });
+    const { fields, summary } = o.score({ trajectories, finals });
+    const result = {
+      model: kind, label: nc.MODEL_LABELS[/** @type {nc.ModelKind} */ (kind)], p_volume: shape.pVolume, p_unfragmented: shape.pUnfragmented, ...fields,
+      frames_evaluated: shape.frames, trajectories: o.P.eval.trajectories, frames: o.P.eval.frames,
+      mcs_per_frame: (o.P.eval.itersPerFrame * o.P.eval.proposals) / (o.sizes.height * o.sizes.width),
+      iterations: tc.iterations, train_seconds: trainSeconds, eval_seconds: evalSeconds, proposal_forward_passes: trainer.proposalStates,
+      params: nc.nn.countParams(weights), train_config: tc, sizes: o.sizes, device: o.device.description, workers: o.workers,
+      weights: o.config.evalWeights, commit: gitDescribe(), seed: o.config.seed,
+    };
+    writeJson(join(runDir, 'result.json'), result);
+    results.push(result);
+    console.log(`${kind}: p_volume ${shape.pVolume.toFixed(2)}, p_unfragmented ${shape.pUnfragmented.toFixed(2)}, ${summary} (train ${(trainSeconds / 60).toFixed(1)} min, evaluate ${(evalSeconds / 60).toFixed(1)} min)`);
+  }
+  return results;
+}

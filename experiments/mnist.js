@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import * as nc from 'neuralcpm';
-import { MODEL_OPTIONS, bar, evaluateTrajectories, evaluationStarts, finishedResult, gitDescribe, openModelRun, parseCli, pickDevice, trainConfigFor, trainModel, writeJson, writeText } from './common.js';
+import { MODEL_OPTIONS, bar, evaluationStarts, gitDescribe, openModelRun, parseCli, pickDevice, runModels, writeJson, writeText } from './common.js';
 
 /**
  * @typedef {{ scenario: 'paper' | 'small', networks: Omit<nc.NetworkSizes, 'types' | 'ids' | 'target' | 'height' | 'width'>,
@@ -115,34 +115,14 @@ if (existsSync(clfPath)) {
 const sizes = { ...P.networks, types: S.J.length, ids: S.cells + 1, target: S.target, height: S.height, width: S.width };
 /** @type {nc.Dataset} */
 const trainSet = { ...dataset, count: nTrain, ids: dataset.ids.slice(0, nTrain * S.height * S.width), types: dataset.types.slice(0, nTrain * (S.cells + 1)), labels: trainLabels };
-/** @type {any[]} */
-const results = [];
-for (const kind of config.models) {
-  const runDir = join(outDir, kind);
-  const earlier = finishedResult(runDir);
-  if (earlier) { results.push(earlier); continue; }
-  const tc = trainConfigFor(kind, P, config, S.temperature);
-  const trained = await trainModel({ kind, sizes, tc, trainSet, device, workers, runDir, evalWeights: config.evalWeights });
-  if (!trained) continue;
-  const { model, trainer, pool, weights, trainSeconds } = trained;
-  const { trajectories, finals, seconds: evalSeconds } = await evaluateTrajectories({ kind, model, weights, from: train, seed: config.seed, salt: 0x5eed, eval: P.eval, temperature: S.temperature, evalBatch: P.evalBatch, pool });
-  const shape = nc.shapeMetrics(trajectories, bounds);
-  const cs = nc.classifierScore(clf.predict(clfParams, finals));
-  const scale = S.height > 60 ? 2 : 4;
-  await nc.savePngGrid(join(runDir, 'final-states.png'), finals, Math.min(8, finals.length), { scale });
-  await nc.saveGif(join(runDir, 'trajectory.gif'), trajectories[0], { scale, delay: 120 });
-  const mcsPerFrame = (P.eval.itersPerFrame * P.eval.proposals) / (S.height * S.width);
-  const result = {
-    model: kind, label: nc.MODEL_LABELS[/** @type {nc.ModelKind} */ (kind)], p_volume: shape.pVolume, p_unfragmented: shape.pUnfragmented, classifier_score: cs,
-    frames_evaluated: shape.frames, trajectories: P.eval.trajectories, frames: P.eval.frames, mcs_per_frame: mcsPerFrame,
-    iterations: tc.iterations, train_seconds: trainSeconds, eval_seconds: evalSeconds, proposal_forward_passes: trainer.proposalStates,
-    params: nc.nn.countParams(trainer.params), train_config: tc, sizes, device: device.description, workers, weights: config.evalWeights,
-    commit: gitDescribe(), seed: config.seed,
-  };
-  writeJson(join(runDir, 'result.json'), result);
-  results.push(result);
-  console.log(`${kind}: p_volume ${shape.pVolume.toFixed(2)}, p_unfragmented ${shape.pUnfragmented.toFixed(2)}, Classifier Score ${cs.toFixed(2)} (train ${(trainSeconds / 60).toFixed(1)} min, evaluate ${(evalSeconds / 60).toFixed(1)} min)`);
-}
+const results = await runModels({
+  kinds: config.models, sizes, P, config, temperature: S.temperature, trainSet, evalFrom: train, salt: 0x5eed, bounds,
+  device, workers, outDir, scale: S.height > 60 ? 2 : 4, gifDelay: 120,
+  score: ({ finals }) => {
+    const cs = nc.classifierScore(clf.predict(clfParams, finals));
+    return { fields: { classifier_score: cs }, summary: `Classifier Score ${cs.toFixed(2)}` };
+  },
+});
 
 // ---- report ----
 const f2 = (/** @type {number} */ x) => x.toFixed(2);
